@@ -1,0 +1,107 @@
+"""Command line: `python -m portfolio <command>`. Uses the same core as the dashboard."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import fmt
+from .data import DataError, default_data_dir, load_dataset
+from .figures import variant_figures
+from .model import DataSet
+from .register import compute_register, register_csv
+
+EXIT_OK, EXIT_USAGE, EXIT_DATA = 0, 2, 3
+
+
+def _years(d: dict[int, float]) -> dict[str, float]:
+    return {str(y): (int(round(v)) if abs(v - round(v)) < 1e-9 else v) for y, v in d.items()}
+
+
+def proposals_payload(ds: DataSet) -> dict:
+    out = []
+    for p in ds.proposals:
+        variants = []
+        for v in p.variants:
+            f = variant_figures(v)
+            variants.append({
+                "variant": v.name,
+                "investment_by_year": _years(f.investment),
+                "permanent_by_year": _years(f.permanent),
+                "net_by_year": _years(f.net),
+                "total_investment": f.total_investment,
+                "annual_effect": f.annual_effect,
+                "payback_years": f.payback,
+                "service_payback_years": f.service_payback,
+            })
+        out.append({
+            "key": p.key, "document_id": p.document_id, "title": p.title, "catalogue": p.catalogue,
+            "risk": p.risk.value, "risk_explicit": p.risk_explicit, "price_level_year": p.price_level_year,
+            "years": list(p.years), "unit": fmt.unit(p.price_level_year),
+            "stated_payback_service_years": p.stated_payback_service,
+            "stated_payback_total_years": p.stated_payback_total,
+            "requires": list(ds.required_by(p.key)),
+            "variants": variants,
+        })
+    return {"n_proposals": len(out), "proposals": out}
+
+
+def _print_table(ds: DataSet) -> None:
+    hdr = f"{'Nøgle':<10} {'Variant':<8} {'Risiko':<7} {'p/l':>4}  {'Investering':>11} {'Varig/år':>9} {'Netto':>9}  {'Tilbageb.':>9} {'Angivet':>7}  Titel"
+    print(hdr)
+    print("-" * len(hdr))
+    for p in ds.proposals:
+        for v in p.variants:
+            f = variant_figures(v)
+            stated = p.stated_payback_service or p.stated_payback_total
+            print(f"{p.key:<10} {(v.name or ''):<8} {p.risk.value:<7} {p.price_level_year:>4}  "
+                  f"{fmt.tal(f.total_investment):>11} {fmt.tal(f.annual_effect):>9} {fmt.tal(f.total_net):>9}  "
+                  f"{(str(f.payback) if f.payback else '–'):>9} {(str(stated) if stated else '–'):>7}  {p.title[:60]}")
+    print("\nBeløb i 1.000 kr. i forslagets eget p/l; besparelser er negative. Netto = hele tabellens år.")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m portfolio", description="Investeringsportefølje: data og optimering")
+    ap.add_argument("--data", type=Path, default=None, help=f"data directory (default {default_data_dir()})")
+    sub = ap.add_subparsers(dest="command", required=True)
+    sp = sub.add_parser("proposals", help="list every proposal and variant with its yearly figures")
+    sp.add_argument("--json", action="store_true")
+    sr = sub.add_parser("register", help="print the computed discrepancy register (CSV)")
+    g = sr.add_mutually_exclusive_group()
+    g.add_argument("--write", action="store_true", help="write data/discrepancies.csv")
+    g.add_argument("--check", action="store_true", help="exit 1 if data/discrepancies.csv is out of date")
+    from . import cli_optimise  # noqa: PLC0415 - optional commands registered by their own module
+
+    cli_optimise.register_commands(sub)
+    args = ap.parse_args(argv)
+    try:
+        ds = load_dataset(args.data)
+    except DataError as e:
+        print(str(e), file=sys.stderr)
+        return EXIT_DATA
+    if args.command == "proposals":
+        if args.json:
+            json.dump(proposals_payload(ds), sys.stdout, ensure_ascii=False, indent=2)
+            print()
+        else:
+            _print_table(ds)
+        return EXIT_OK
+    if args.command == "register":
+        text = register_csv(compute_register(ds))
+        target = (args.data or default_data_dir()) / "discrepancies.csv"
+        if args.write:
+            target.write_text(text, encoding="utf-8")
+            print(f"wrote {target}", file=sys.stderr)
+        elif args.check:
+            current = target.read_text(encoding="utf-8") if target.exists() else ""
+            if current != text:
+                print(f"{target} is out of date; run: python -m portfolio register --write", file=sys.stderr)
+                return 1
+            print("register up to date", file=sys.stderr)
+        else:
+            sys.stdout.write(text)
+        return EXIT_OK
+    return cli_optimise.run(args, ds)

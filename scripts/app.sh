@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Start the dashboard on http://localhost:8501 (set-up included).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+exec .venv/bin/streamlit run app.py "$@"
