@@ -1,54 +1,154 @@
-"""Investeringsportefølje – Streamlit shell. Reads widgets, calls the core in `portfolio/`, draws."""
+"""Investeringsportefølje – the Streamlit shell. Reads widgets, calls the core in `portfolio/`, draws.
+
+Run with `bash scripts/app.sh`.
+"""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from portfolio import fmt
-from portfolio.data import DataError, load_dataset
-from portfolio.figures import variant_figures
+from portfolio.data import DataError
+from portfolio.flows import Flows, variant_flows
+from portfolio.keyfigures import scenario_key_figures
+from portfolio.model import DataSet
 from portfolio.register import compute_register
+from portfolio.scenario import Scenario, ScenarioError, flow_settings
+from ui import sidebar, state, views
+from ui.state import CHOICES, OPTIMISE
 
-st.set_page_config(page_title="Investeringsportefølje", layout="wide")
+VIEWS = ("Forslag", "Måltal pr. udvalg", "Økonomi pr. år", "Kort over forslag", "Forslagsvisning",
+         "Afvigelser i dokumenterne")
+
+st.set_page_config(page_title="Investeringsportefølje", page_icon="📊", layout="wide",
+                   initial_sidebar_state="expanded")
+st.html("""<style>
+.block-container {padding-top: 2.2rem; padding-bottom: 2rem;}
+[data-testid="stMetricValue"] {font-size: 1.55rem;}
+[data-testid="stMetricLabel"] p {white-space: normal; line-height: 1.2;}
+[data-testid="stMetricLabel"] {min-height: 2.4em;}
+h1 {font-size: 2rem; padding-top: 0;}
+</style>""")
 
 
 @st.cache_resource(show_spinner=False)
-def dataset():
-    return load_dataset()
+def _register(_ds: DataSet) -> list:
+    return compute_register(_ds)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _flows(settings_key: str, _ds: DataSet, _scenario: Scenario) -> dict[tuple[str, str | None], Flows]:
+    settings = flow_settings(_ds, _scenario)
+    return {(v.key, v.name): variant_flows(v, settings)
+            for c in _ds.catalogues if c.id in _scenario.catalogues for p in c.proposals for v in p.variants}
+
+
+def _settings_key(s: Scenario) -> str:
+    j = s.to_json()
+    return repr([j[k] for k in ("catalogues", "base_year", "horizon", "alignment", "extend_permanent", "price_index")])
+
+
+@st.cache_resource(show_spinner=False)
+def _max_pool_mio(_ds: DataSet) -> float:
+    total = 0.0
+    for p in _ds.proposals:
+        total += max(sum(a for ln in v.lines if ln.block.value == "impl" for a in ln.amounts.values())
+                     for v in p.variants)
+    return total / 1000 * 1.1
+
+
+def _quick_toggle(row_keys: list[str], titles: dict[str, str]) -> None:
+    ch = state.choices()
+    ss = st.session_state
+    if ss.get("quick_key") not in row_keys:
+        ss["quick_key"] = row_keys[0]
+    current = ch.choice.get(ss["quick_key"], OPTIMISE)
+    if ss.get("quick_choice") != current:
+        ss["quick_choice"] = current
+    c1, c2 = st.columns([3, 2])
+    c1.selectbox("Hurtigt skift: forslag", row_keys, key="quick_key", format_func=lambda k: f"{k} – {titles[k]}")
+    c2.radio("Valg for forslaget", list(CHOICES), key="quick_choice", horizontal=True,
+             on_change=lambda: state.set_choice(ss["quick_key"], ss["quick_choice"]),
+             help="Samme valg som kolonnen 'Valg' i tabellen.")
 
 
 def main() -> None:
-    st.title("Investeringsportefølje")
     try:
-        ds = dataset()
+        ds = state.dataset()
     except DataError as e:
-        st.error("Data kunne ikke indlæses. Ret følgende og genstart:")
+        st.error("Data kunne ikke indlæses. Ret følgende, og genindlæs siden:")
         st.markdown("\n".join(f"- {p}" for p in e.problems))
         return
-    tab_p, tab_r = st.tabs(["Forslag", "Afvigelser i dokumenterne"])
-    with tab_p:
-        rows = []
-        for p in ds.proposals:
-            for v in p.variants:
-                f = variant_figures(v)
-                rows.append({
-                    "Nøgle": v.label, "Titel": p.title, "Risiko": p.risk.value,
-                    "p/l": p.price_level_year,
-                    "Investering i alt": fmt.tal(f.total_investment),
-                    "Varig effekt (sidste år)": fmt.tal(f.annual_effect),
-                    "Tilbagebetalingstid": fmt.years_text(f.payback),
-                })
-        st.caption("Beløb i 1.000 kr. i forslagets eget p/l. Besparelser er negative.")
-        st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
-    with tab_r:
-        reg = compute_register(ds)
-        st.caption(f"{len(reg)} steder, hvor et dokuments egne tal ikke stemmer med dets rækker.")
-        st.dataframe(pd.DataFrame([{
-            "Forslag": d.proposal_key, "Variant": d.variant or "", "Tabel": d.table, "Række": d.row,
-            "År": d.year, "Angivet": d.stated if isinstance(d.stated, str) else fmt.tal(d.stated),
-            "Beregnet": d.computed if isinstance(d.computed, str) else fmt.tal(d.computed),
-            "Type": d.kind, "Note": d.note} for d in reg]), hide_index=True, use_container_width=True)
+    fields, errors = sidebar.settings_sidebar(ds, _max_pool_mio(ds))
+    scope = [p for c in ds.catalogues if c.id in fields["catalogues"] for p in c.proposals]
+    row_keys = [p.key for p in scope]
+    if st.session_state.get("scope") != row_keys:
+        st.session_state["scope"] = row_keys
+        state.reset_editor()
+    state.apply_editor_edits(row_keys)
+    ch = state.choices()
+    in_scope = set(row_keys)
+    variant_names = {p.key: p.variant_names for p in scope}
+    pins = {k: v for k, v in ch.pin.items() if k in in_scope and v in variant_names.get(k, ())}
 
+    st.title("Investeringsportefølje")
+    scenario = None
+    try:
+        scenario = sidebar.scenario_from(fields, [k for k in ch.force_in() if k in in_scope],
+                                         [k for k in ch.force_out() if k in in_scope], pins)
+        scenario.validate_for(ds)
+    except ScenarioError as e:
+        errors.append(str(e))
+        scenario = None
+    if errors:
+        st.error("Indstillingerne kan ikke bruges:\n" + "\n".join(f"- {m}" for m in errors), icon="⚠️")
+        scenario = st.session_state.get("last_scenario")
+        if scenario is None:
+            return
+        st.caption("Viser resultatet for de sidst gyldige indstillinger.")
+    st.session_state["last_scenario"] = scenario
+
+    result = state.optimise_cached(scenario.cache_key())
+    shown_scenario, shown = scenario, result
+    if result.solved:
+        st.session_state["last_ok"] = (scenario, result)
+        if result.status == "time_limit":
+            views.time_limit(result)
+    else:
+        views.infeasible(result)
+        last = st.session_state.get("last_ok")
+        if last is not None:
+            shown_scenario, shown = last
+            st.caption("Nøgletal og grafer nedenfor viser den sidste portefølje, der kunne lade sig gøre. "
+                       "Tabellens status viser, hvorfor de nuværende valg ikke kan opfyldes.")
+
+    flows = _flows(_settings_key(shown_scenario), ds, shown_scenario)
+    kf = scenario_key_figures(ds, shown_scenario, shown.selected, flows)
+    hist = st.session_state.setdefault("kf_hist", {})
+    key = shown_scenario.cache_key()
+    prev = hist.get("prev") if hist.get("key") == key else hist.get("now")
+    if hist.get("key") != key:
+        hist.update(prev=hist.get("now"), now=kf, key=key)
+    views.key_figures(kf, prev, len(scope), shown_scenario)
+
+    view = st.radio("Visning", VIEWS, horizontal=True, key="view", label_visibility="collapsed")
+    if view == VIEWS[0]:
+        _quick_toggle(row_keys, {p.key: p.title for p in scope})
+        cur_flows = _flows(_settings_key(scenario), ds, scenario)
+        df = views.proposal_rows(ds, scope, result, ch, cur_flows)
+        options = sorted({n for p in scope for n in p.variant_names})
+        views.proposals_table(df, state.editor_key(), options, scenario.base_year)
+        st.caption(f"Optimeret på {fmt.tal(result.solve_seconds * 1000, 1)} ms med {result.solver.upper()} "
+                   f"({'bevist optimalt' if result.status == 'optimal' else result.status}).")
+    elif view == VIEWS[1]:
+        views.udvalg_tab(kf)
+    elif view == VIEWS[2]:
+        views.economy_tab(kf)
+    elif view == VIEWS[3]:
+        views.map_tab(scope, shown, flows, shown_scenario.base_year)
+    elif view == VIEWS[4]:
+        views.proposal_view(ds, scope, _register(ds))
+    else:
+        views.register_tab(ds, _register(ds))
 
 main()

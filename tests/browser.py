@@ -1,0 +1,105 @@
+"""Shared helpers for real-browser tests and benchmarks: a Streamlit server and Debian's chromium."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def chromium_path() -> str:
+    path = os.environ.get("PLAYWRIGHT_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        raise RuntimeError("Debian's chromium is not installed (apt-get install chromium); "
+                           "scripts/test.sh installs it")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def streamlit_server(extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    port = free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+           "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    env = os.environ | (extra_env or {})
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("streamlit did not start")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def metric_value(page, label_start: str) -> str:
+    """The text of the metric whose label starts with `label_start`."""
+    return page.evaluate(
+        """(start) => {
+            for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
+                const l = m.querySelector('[data-testid="stMetricLabel"]').innerText.replace(/\\u00ad/g, '');
+                if (l.startsWith(start)) return m.querySelector('[data-testid="stMetricValue"]').innerText;
+            }
+            return null;
+        }""", label_start)
+
+
+def wait_metric_change(page, label_start: str, old: str, timeout_ms: int = 20000) -> str:
+    page.wait_for_function(
+        """([start, old]) => {
+            if (document.querySelector('[data-testid="stStatusWidget"]')) return false;
+            for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
+                const l = m.querySelector('[data-testid="stMetricLabel"]').innerText.replace(/\\u00ad/g, '');
+                if (l.startsWith(start)) return m.querySelector('[data-testid="stMetricValue"]').innerText !== old;
+            }
+            return false;
+        }""", arg=[label_start, old], timeout=timeout_ms)
+    return metric_value(page, label_start)
+
+
+def open_app(browser, url: str, width: int = 1366, height: int = 768):
+    page = browser.new_page(viewport={"width": width, "height": height}, locale="da-DK")
+    page.goto(url)
+    page.wait_for_selector('[data-testid="stMetric"]', timeout=60000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60000)
+    return page
+
+
+def choose_quick(page, key: str, choice: str) -> None:
+    """Use the quick toggle: pick proposal `key` and set its choice."""
+    box = page.locator(".st-key-quick_key")
+    box.locator("input").click()
+    page.keyboard.type(key)
+    page.keyboard.press("Enter")
+    page.wait_for_function("(k) => document.querySelector('.st-key-quick_key input').value.startsWith(k + ' ')",
+                           arg=key, timeout=20000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=20000)
+    page.locator(".st-key-quick_choice").get_by_text(choice, exact=True).click()

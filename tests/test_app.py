@@ -1,0 +1,156 @@
+"""The dashboard through streamlit.testing (AppTest): real script runs, real widgets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def num(text: str) -> float:
+    """Parse a Danish number ('-1.300', '-185,0')."""
+    return float(text.replace(".", "").replace(",", ".").replace("\u2212", "-"))
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label.replace("\xad", ""): m.value for m in at.metric}
+
+
+def editor(at: AppTest):
+    eds = [d for d in at.dataframe if d.key and d.key.startswith("proposals_editor_")]
+    assert len(eds) == 1
+    return eds[0]
+
+
+def table(at: AppTest) -> dict[str, dict]:
+    df = editor(at).value
+    return {r["Nøgle"]: r for r in df.to_dict("records")}
+
+
+def fresh() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.fixture()
+def at() -> AppTest:
+    return fresh()
+
+
+def test_default_page_renders(at):
+    m = metrics(at)
+    assert set(m) == {"Nettoeffekt 2019-2024, mio. kr.", "Varig effekt 2024, mio. kr.", "Brugt / pulje, mio. kr.",
+                      "Forslag i porteføljen", "Tilbagebetalingstid", "Risiko: lav · middel · høj"}
+    assert m["Brugt / pulje, mio. kr."].endswith("/ 20,0")
+    assert m["Forslag i porteføljen"].endswith("af 22")
+    assert not at.error
+    rows = table(at)
+    assert len(rows) == 22
+    assert all(r["Valg"] == "Optimér" for r in rows.values())
+    assert rows["SI05"]["Variant"] == "(optimér)" and rows["BU01"]["Variant"] == "–"
+    assert {r["Status"] for r in rows.values()} <= {"Valgt af optimeringen", "Fravalgt af optimeringen",
+                                                   "Anden variant valgt"}
+
+
+def _choose_in_table(at: AppTest, key: str, value: str) -> AppTest:
+    ed = editor(at)
+    idx = list(ed.value["Nøgle"]).index(key)
+    at.session_state[ed.key] = {"edited_rows": {idx: {"Valg": value}}, "added_rows": [], "deleted_rows": []}
+    return at.run()
+
+
+def test_forcing_in_changes_selection_and_key_figures(at):
+    before = metrics(at)
+    rows = table(at)
+    out = next(k for k, r in rows.items() if r["Status"] == "Fravalgt af optimeringen")
+    at = _choose_in_table(at, out, "Med")
+    assert not at.exception
+    after = metrics(at)
+    rows2 = table(at)
+    assert rows2[out]["Status"] == "Tvunget med"
+    assert rows2[out]["Valg"] == "Med"
+    assert after["Nettoeffekt 2019-2024, mio. kr."] != before["Nettoeffekt 2019-2024, mio. kr."]
+    # the negotiator sees what the toggle costs: the net effect can only get worse (less negative)
+    assert num(after["Nettoeffekt 2019-2024, mio. kr."]) >= num(before["Nettoeffekt 2019-2024, mio. kr."])
+    chosen = {k for k, r in rows2.items() if r["Status"] in ("Valgt af optimeringen", "Tvunget med")}
+    assert out in chosen
+
+
+def test_forcing_out_does_the_reverse(at):
+    before = metrics(at)
+    rows = table(at)
+    inside = next(k for k, r in rows.items() if r["Status"] == "Valgt af optimeringen")
+    at = _choose_in_table(at, inside, "Ikke med")
+    rows2 = table(at)
+    assert rows2[inside]["Status"] == "Tvunget fra"
+    assert num(metrics(at)["Nettoeffekt 2019-2024, mio. kr."]) >= num(before["Nettoeffekt 2019-2024, mio. kr."])
+
+
+def test_quick_toggle_forces_in(at):
+    at.selectbox(key="quick_key").set_value("BU02").run()
+    at.radio(key="quick_choice").set_value("Med").run()
+    assert not at.exception
+    assert table(at)["BU02"]["Status"] == "Tvunget med"
+    assert table(at)["BU02"]["Valg"] == "Med"
+
+
+def test_pool_too_small_for_forced_set_shows_explanation(at):
+    at.selectbox(key="quick_key").set_value("TV01").run()
+    at.radio(key="quick_choice").set_value("Med").run()
+    at.text_input(key="pool_text").input("10").run()
+    assert not at.exception
+    errs = " ".join(e.value for e in at.error)
+    assert "Ingen portefølje opfylder alle regler" in errs
+    assert "TV01" in errs and "27.050" in errs and "10.000" in errs
+    # the last valid portfolio stays on screen
+    assert metrics(at)["Forslag i porteføljen"]
+
+
+def test_changing_the_pool_changes_the_result(at):
+    before = metrics(at)
+    at.text_input(key="pool_text").input("40").run()
+    after = metrics(at)
+    assert after["Brugt / pulje, mio. kr."].endswith("/ 40,0")
+    assert num(after["Nettoeffekt 2019-2024, mio. kr."]) < num(before["Nettoeffekt 2019-2024, mio. kr."])
+    at.select_slider(key="pool_slider").set_value(5.0).run()
+    assert metrics(at)["Brugt / pulje, mio. kr."].endswith("/ 5,0")
+    assert at.text_input(key="pool_text").value == "5,0"
+
+
+def test_bad_pool_text_gets_a_danish_message(at):
+    at.text_input(key="pool_text").input("tyve").run()
+    assert not at.exception
+    assert any("er ikke et beløb" in e.value for e in at.error)
+    assert metrics(at)["Brugt / pulje, mio. kr."].endswith("/ 20,0")  # nothing lost
+
+
+def test_udvalg_table_reconciles_with_key_figures(at):
+    m = metrics(at)
+    at.radio(key="view").set_value("Måltal pr. udvalg").run()
+    frames = [d.value for d in at.dataframe if d.value is not None and "Udvalg" in d.value.columns]
+    maal, inv = frames[0], next(f for f in frames[1:] if len(f) == 2)
+    maal_total = num(maal[maal["Udvalg"] == "I alt"]["I alt"].iloc[0])
+    inv_total = num(inv[inv["Udvalg"] == "I alt"]["I alt"].iloc[0])
+    assert abs((maal_total + inv_total) / 1000 - num(m["Nettoeffekt 2019-2024, mio. kr."])) <= 0.05
+    maal_2024 = num(maal[maal["Udvalg"] == "I alt"]["2024"].iloc[0])
+    assert abs(maal_2024 / 1000 - num(m["Varig effekt 2024, mio. kr."])) <= 0.05
+    assert abs(inv_total / 1000 - num(m["Brugt / pulje, mio. kr."].split("/")[0])) <= 0.05
+
+
+def test_older_cases_can_be_added(at):
+    at.multiselect(key="catalogues").set_value(["KK2020", "BC2017", "BC2018"]).run()
+    assert not at.exception
+    rows = table(at)
+    assert len(rows) == 24 and "BC17-FIT" in rows and "BC18-FAM" in rows
+    assert at.radio(key="alignment").value == "forskudt"
+
+
+def test_risk_rule_excludes_and_says_why(at):
+    at.selectbox(key="max_risk").set_value("lav").run()
+    rows = table(at)
+    assert rows["BU01"]["Status"] == "Udelukket af risikoreglen"
+    assert metrics(at)["Risiko: lav · middel · høj"].split(" · ")[1:] == ["0", "0"]

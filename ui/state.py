@@ -1,0 +1,98 @@
+"""Session state of the dashboard: the per-proposal choices and the cached core calls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from portfolio.data import load_dataset
+from portfolio.model import DataSet
+from portfolio.optimiser import InstanceCache, Result, optimise
+from portfolio.scenario import Scenario
+
+OPTIMISE, IN, OUT = "Optimér", "Med", "Ikke med"
+CHOICES = (OPTIMISE, IN, OUT)
+NO_PIN = "(optimér)"
+NO_VARIANTS = "–"
+
+
+@st.cache_resource(show_spinner=False)
+def dataset() -> DataSet:
+    return load_dataset()
+
+
+@st.cache_resource(show_spinner=False)
+def instance_cache() -> InstanceCache:
+    return InstanceCache(dataset(), max_entries=64)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def optimise_cached(scenario_key: str) -> Result:
+    """Optimise a scenario given by its canonical JSON (the cache key)."""
+    return optimise(dataset(), Scenario.from_json(scenario_key), cache=instance_cache())
+
+
+@dataclass
+class Choices:
+    """What the negotiator has decided per proposal: optimise, force in, force out; pinned variants."""
+
+    choice: dict[str, str]
+    pin: dict[str, str]
+
+    def force_in(self) -> list[str]:
+        return [k for k, c in self.choice.items() if c == IN]
+
+    def force_out(self) -> list[str]:
+        return [k for k, c in self.choice.items() if c == OUT]
+
+
+def choices() -> Choices:
+    if "choices" not in st.session_state:
+        st.session_state["choices"] = Choices({}, {})
+    return st.session_state["choices"]
+
+
+def editor_key() -> str:
+    return f"proposals_editor_{st.session_state.get('editor_version', 0)}"
+
+
+def reset_editor() -> None:
+    """Start a fresh table editor (after choices changed elsewhere), so stale cell edits do not return."""
+    st.session_state["editor_version"] = st.session_state.get("editor_version", 0) + 1
+
+
+def set_choice(key: str, value: str) -> None:
+    ch = choices()
+    if value == OPTIMISE:
+        ch.choice.pop(key, None)
+    else:
+        ch.choice[key] = value
+    reset_editor()
+
+
+def apply_editor_edits(row_keys: list[str]) -> None:
+    """Fold the table editor's cell edits into the choices (the editor's rows are `row_keys`)."""
+    state = st.session_state.get(editor_key())
+    if not state:
+        return
+    base = st.session_state.setdefault("editor_base", {})
+    ch = choices()
+    for idx, change in state.get("edited_rows", {}).items():
+        i = int(idx)
+        if i >= len(row_keys):
+            continue
+        key = row_keys[i]
+        if "Valg" in change:
+            value = change["Valg"] or OPTIMISE
+            if value == OPTIMISE:
+                ch.choice.pop(key, None)
+            else:
+                ch.choice[key] = value
+        if "Variant" in change:
+            pin = change["Variant"]
+            if pin in (None, NO_PIN, NO_VARIANTS):
+                ch.pin.pop(key, None)
+            else:
+                ch.pin[key] = pin
+    base["applied"] = True
