@@ -14,11 +14,12 @@ from portfolio.keyfigures import scenario_key_figures
 from portfolio.model import DataSet
 from portfolio.register import compute_register
 from portfolio.scenario import Scenario, ScenarioError, flow_settings
-from ui import sidebar, state, views
+from portfolio.urlstate import from_query, to_query
+from ui import share, sidebar, state, views, whatif
 from ui.state import CHOICES, OPTIMISE
 
-VIEWS = ("Forslag", "Måltal pr. udvalg", "Økonomi pr. år", "Kort over forslag", "Forslagsvisning",
-         "Afvigelser i dokumenterne")
+VIEWS = ("Forslag", "Måltal pr. udvalg", "Økonomi pr. år", "Kort over forslag", "Hvad nu hvis", "Forslagsvisning",
+         "Afvigelser i dokumenterne", "Del, gem og eksportér")
 
 st.set_page_config(page_title="Investeringsportefølje", page_icon="📊", layout="wide",
                    initial_sidebar_state="expanded")
@@ -31,13 +32,13 @@ h1 {font-size: 2rem; padding-top: 0;}
 </style>""")
 
 
-@st.cache_resource(show_spinner=False)
-def _register(_ds: DataSet) -> list:
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _register(ds_token: str, _ds: DataSet) -> list:
     return compute_register(_ds)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _flows(settings_key: str, _ds: DataSet, _scenario: Scenario) -> dict[tuple[str, str | None], Flows]:
+def _flows(settings_key: str, ds_token: str, _ds: DataSet, _scenario: Scenario) -> dict[tuple[str, str | None], Flows]:
     settings = flow_settings(_ds, _scenario)
     return {(v.key, v.name): variant_flows(v, settings)
             for c in _ds.catalogues if c.id in _scenario.catalogues for p in c.proposals for v in p.variants}
@@ -48,8 +49,8 @@ def _settings_key(s: Scenario) -> str:
     return repr([j[k] for k in ("catalogues", "base_year", "horizon", "alignment", "extend_permanent", "price_index")])
 
 
-@st.cache_resource(show_spinner=False)
-def _max_pool_mio(_ds: DataSet) -> float:
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _max_pool_mio(ds_token: str, _ds: DataSet) -> float:
     total = 0.0
     for p in _ds.proposals:
         total += max(sum(a for ln in v.lines if ln.block.value == "impl" for a in ln.amounts.values())
@@ -74,12 +75,26 @@ def _quick_toggle(row_keys: list[str], titles: dict[str, str]) -> None:
 
 def main() -> None:
     try:
-        ds = state.dataset()
+        ds, ds_token = state.current_dataset()
     except DataError as e:
         st.error("Data kunne ikke indlæses. Ret følgende, og genindlæs siden:")
         st.markdown("\n".join(f"- {p}" for p in e.problems))
         return
-    fields, errors = sidebar.settings_sidebar(ds, _max_pool_mio(ds))
+    ss = st.session_state
+    if not ss.get("url_loaded"):
+        ss["url_loaded"] = True
+        params = st.query_params.to_dict()
+        if params:
+            linked, notices = from_query(params, ds, ignore=("embed", "embed_options"))
+            ss["pending_scenario"] = linked.to_json()
+            if notices:
+                ss["url_notices"] = notices
+    pending = st.session_state.pop("pending_scenario", None)
+    if pending is not None:
+        s = pending if isinstance(pending, Scenario) else Scenario.from_json(pending)
+        sidebar.apply_scenario(s)
+        state.set_choices_from(s.force_in, s.force_out, dict(s.variants))
+    fields, errors = sidebar.settings_sidebar(ds, _max_pool_mio(ds_token, ds))
     scope = [p for c in ds.catalogues if c.id in fields["catalogues"] for p in c.proposals]
     row_keys = [p.key for p in scope]
     if st.session_state.get("scope") != row_keys:
@@ -92,6 +107,11 @@ def main() -> None:
     pins = {k: v for k, v in ch.pin.items() if k in in_scope and v in variant_names.get(k, ())}
 
     st.title("Investeringsportefølje")
+    if ss.get("url_notices"):
+        st.warning("Linket indeholdt indstillinger, der ikke kunne bruges; de er sat til standard:\n"
+                   + "\n".join(f"- {n}" for n in ss.pop("url_notices")), icon="🔗")
+    if ss.get("share_notice"):
+        st.success(ss.pop("share_notice"))
     scenario = None
     try:
         scenario = sidebar.scenario_from(fields, [k for k in ch.force_in() if k in in_scope],
@@ -107,8 +127,11 @@ def main() -> None:
             return
         st.caption("Viser resultatet for de sidst gyldige indstillinger.")
     st.session_state["last_scenario"] = scenario
+    query = to_query(scenario)
+    if st.query_params.to_dict() != query:
+        st.query_params.from_dict(query)
 
-    result = state.optimise_cached(scenario.cache_key())
+    result = state.optimise_cached(scenario.cache_key(), ds_token, ds)
     shown_scenario, shown = scenario, result
     if result.solved:
         st.session_state["last_ok"] = (scenario, result)
@@ -122,7 +145,7 @@ def main() -> None:
             st.caption("Nøgletal og grafer nedenfor viser den sidste portefølje, der kunne lade sig gøre. "
                        "Tabellens status viser, hvorfor de nuværende valg ikke kan opfyldes.")
 
-    flows = _flows(_settings_key(shown_scenario), ds, shown_scenario)
+    flows = _flows(_settings_key(shown_scenario), ds_token, ds, shown_scenario)
     kf = scenario_key_figures(ds, shown_scenario, shown.selected, flows)
     hist = st.session_state.setdefault("kf_hist", {})
     key = shown_scenario.cache_key()
@@ -134,8 +157,14 @@ def main() -> None:
     view = st.radio("Visning", VIEWS, horizontal=True, key="view", label_visibility="collapsed")
     if view == VIEWS[0]:
         _quick_toggle(row_keys, {p.key: p.title for p in scope})
-        cur_flows = _flows(_settings_key(scenario), ds, scenario)
-        df = views.proposal_rows(ds, scope, result, ch, cur_flows)
+        cur_flows = _flows(_settings_key(scenario), ds_token, ds, scenario)
+        prices = None
+        if result.solved and st.toggle("Vis pris for at skifte", value=True, key="show_prices",
+                                       help="Hvad målet ændrer sig med, hvis forslaget tvinges med (når det er ude) "
+                                            "eller fra (når det er inde), alt andet lige."):
+            prices = {k: whatif.price_text(tp) for k, tp in whatif.prices_cached(scenario.cache_key(), ds_token,
+                                                                                  ds).items()}
+        df = views.proposal_rows(ds, scope, result, ch, cur_flows, prices)
         options = sorted({n for p in scope for n in p.variant_names})
         views.proposals_table(df, state.editor_key(), options, scenario.base_year)
         st.caption(f"Optimeret på {fmt.tal(result.solve_seconds * 1000, 1)} ms med {result.solver.upper()} "
@@ -147,8 +176,14 @@ def main() -> None:
     elif view == VIEWS[3]:
         views.map_tab(scope, shown, flows, shown_scenario.base_year)
     elif view == VIEWS[4]:
-        views.proposal_view(ds, scope, _register(ds))
+        whatif.whatif_view(ds, ds_token, scenario, result)
+    elif view == VIEWS[5]:
+        views.proposal_view(ds, scope, _register(ds_token, ds))
+    elif view == VIEWS[6]:
+        views.register_tab(ds, _register(ds_token, ds))
     else:
-        views.register_tab(ds, _register(ds))
+        prices_num = ({k: tp.delta for k, tp in whatif.prices_cached(scenario.cache_key(), ds_token, ds).items()}
+                      if result.solved else None)
+        share.share_view(ds, ds_token, scenario, result, prices_num)
 
 main()

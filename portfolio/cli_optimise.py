@@ -1,8 +1,14 @@
-"""Optimisation commands of the CLI: `python -m portfolio optimise --scenario FILE [--json]`.
+"""Optimisation commands of the CLI: `python -m portfolio optimise --scenario FILE [--json]`, and
+the what-if analyses on the same scenario:
 
-Short flags override the scenario file (which is optional): --pool (total, 1.000 kr.), --max-risk,
---objective, --solver, --time-limit. A malformed scenario prints a message on stderr and exits 2;
-a solved or infeasible scenario exits 0.
+    frontier --scenario FILE [--points 50] [--json]         the optimum as a function of the pool in total
+    prices --scenario FILE [--json]                         the price of forcing each proposal in or out
+    alternatives --scenario FILE [--k 5] [--tolerance 0.02] [--json]   near-optimal portfolios
+    simulate --scenario FILE [--n 1000] [--seed 0] [--json] realised savings of the optimum, core index
+
+Short flags override the scenario file (which is optional) for every command: --pool (total,
+1.000 kr.), --max-risk, --objective, --solver, --time-limit. A malformed scenario prints a message
+on stderr and exits 2; a solved or infeasible scenario exits 0.
 """
 
 from __future__ import annotations
@@ -27,9 +33,10 @@ STATUS_TEXT = {
 }
 
 
-def register_commands(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
-    p = sub.add_parser("optimise", aliases=["optimize"],
-                       help="choose the best portfolio for a scenario (JSON file and/or flags)")
+ANALYSES = ("frontier", "prices", "alternatives", "simulate")
+
+
+def _scenario_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scenario", type=Path, default=None, help="scenario JSON file (optional)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--pool", type=float, default=None, help="the pool in total over the horizon (1.000 kr.)")
@@ -37,6 +44,55 @@ def register_commands(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     p.add_argument("--objective", choices=list(OBJECTIVE_LABELS), default=None, help="what to maximise")
     p.add_argument("--solver", choices=["highs", "cbc"], default=None)
     p.add_argument("--time-limit", type=float, default=None, help="seconds")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' er ikke et heltal") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"skal være mindst 1 (fik {value})")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' er ikke et heltal") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"må ikke være negativ (fik {value})")
+    return value
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' er ikke et tal") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"skal være mellem 0 og 1 (fik {value})")
+    return value
+
+
+def register_commands(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
+    p = sub.add_parser("optimise", aliases=["optimize"],
+                       help="choose the best portfolio for a scenario (JSON file and/or flags)")
+    _scenario_arguments(p)
+    p = sub.add_parser("frontier", help="the best objective as a function of the pool in total")
+    _scenario_arguments(p)
+    p.add_argument("--points", type=_positive_int, default=50, help="evenly spaced pools from 0 (at least 2)")
+    p = sub.add_parser("prices", help="the price of forcing each proposal in or out (toggle prices)")
+    _scenario_arguments(p)
+    p = sub.add_parser("alternatives", help="is the optimum unique, and the best other portfolios")
+    _scenario_arguments(p)
+    p.add_argument("--k", type=_non_negative_int, default=5, help="how many alternatives")
+    p.add_argument("--tolerance", type=_share, default=0.02, help="largest share below the optimum")
+    p = sub.add_parser("simulate", help="simulated realised savings of the optimal portfolio, core index")
+    _scenario_arguments(p)
+    p.add_argument("--n", type=_positive_int, default=1000, help="number of worlds")
+    p.add_argument("--seed", type=_non_negative_int, default=0)
 
 
 def load_scenario(path: Path | None, overrides: dict[str, Any] | None = None) -> Scenario:
@@ -62,12 +118,12 @@ def load_scenario(path: Path | None, overrides: dict[str, Any] | None = None) ->
 
 
 def run(args: argparse.Namespace, ds: DataSet) -> int:
+    if args.command in ANALYSES:
+        return run_analysis(args, ds)
     if args.command not in ("optimise", "optimize"):
         raise SystemExit(f"unknown command {args.command}")
     try:
-        sc = load_scenario(args.scenario, {"pool_total": args.pool, "max_risk": args.max_risk,
-                                           "objective": args.objective, "solver": args.solver,
-                                           "time_limit": args.time_limit})
+        sc = _scenario(args)
         inst = build_instance(ds, sc)
     except ScenarioError as e:
         print(f"Fejl i scenariet: {e}", file=sys.stderr)
@@ -129,3 +185,177 @@ def print_result(sc: Scenario, inst: Instance, res: Result) -> None:
             label = CODE_LABELS[s.code] if s.code == Code.LEFT_OUT and not s.reason else s.reason
             print(f"  {s.label:<18} {label}")
     print(f"\nBeløb i {inst.unit}; besparelser er negative.")
+
+
+# --------------------------------------------------------------------------------------------
+# The what-if analyses
+# --------------------------------------------------------------------------------------------
+
+
+def _scenario(args: argparse.Namespace) -> Scenario:
+    return load_scenario(args.scenario, {"pool_total": args.pool, "max_risk": args.max_risk,
+                                         "objective": args.objective, "solver": args.solver,
+                                         "time_limit": args.time_limit})
+
+
+def _num(x: float | None) -> float | int | None:
+    if x is None:
+        return None
+    r = round(x, 6)
+    return int(round(r)) if abs(r - round(r)) < 1e-9 else r
+
+
+def _pairs(selected: tuple[tuple[str, str | None], ...]) -> list[dict[str, str | None]]:
+    return [{"key": k, "variant": v} for k, v in selected]
+
+
+def run_analysis(args: argparse.Namespace, ds: DataSet) -> int:
+    """frontier, prices, alternatives and simulate: same scenario handling and exit codes as optimise."""
+    from .alternatives import alternatives  # noqa: PLC0415
+    from .frontier import pool_frontier  # noqa: PLC0415
+    from .simulation import simulate  # noqa: PLC0415
+    from .toggles import toggle_prices  # noqa: PLC0415
+
+    try:
+        if args.command == "frontier" and args.points < 2:
+            raise ScenarioError(f"--points skal være mindst 2 (fik {args.points})")
+        sc = _scenario(args)
+        inst = build_instance(ds, sc)
+    except ScenarioError as e:
+        print(f"Fejl i scenariet: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        if args.command == "frontier":
+            fr = pool_frontier(ds, sc, args.points)
+            out: dict[str, Any] = {
+                "pool_max": _num(fr.pool_max), "unit": fr.unit,
+                "points": [{"pool": _num(p.pool), "objective": _num(p.objective), "status": p.status,
+                            "selected": _pairs(p.selected), "entered": list(p.entered), "left": list(p.left)}
+                           for p in fr.points],
+                "current_pool": _num(fr.current_pool), "method": fr.method, "seconds": round(fr.seconds, 6)}
+            printer = lambda: _print_frontier(sc, fr)  # noqa: E731
+        elif args.command == "prices":
+            res = solve(inst, solver=sc.solver, time_limit=sc.time_limit)
+            prices = toggle_prices(ds, sc, res)
+            out = {"objective": _num(res.objective),
+                   "prices": [{"key": t.key, "action": t.action, "delta": _num(t.delta),
+                               "objective_after": _num(t.objective_after), "status": t.status,
+                               "explanation": t.explanation, "selected_after": _pairs(t.selected_after)}
+                              for t in prices.values()],
+                   "status": res.status, "unit": inst.unit, "explanation": res.explanation}
+            printer = lambda: _print_prices(sc, inst, res, prices)  # noqa: E731
+        elif args.command == "alternatives":
+            alts = alternatives(ds, sc, args.k, args.tolerance)
+            out = {"optimum": _num(alts.optimum), "unique": alts.unique, "tolerance": alts.tolerance,
+                   "status": alts.status, "selected": _pairs(alts.selected), "unit": inst.unit,
+                   "items": [{"rank": a.rank, "objective": _num(a.objective), "gap": _num(a.gap),
+                              "gap_share": round(a.gap_share, 9), "selected": _pairs(a.selected),
+                              "added": list(a.added), "removed": list(a.removed), "force_in": list(a.force_in),
+                              "force_out": list(a.force_out), "variants": dict(a.variants)}
+                             for a in alts.items]}
+            printer = lambda: _print_alternatives(sc, inst, alts)  # noqa: E731
+        else:
+            res = solve(inst, solver=sc.solver, time_limit=sc.time_limit)
+            if res.objective is None:
+                out = {"status": res.status, "explanation": res.explanation, "n": args.n, "seed": args.seed}
+                printer = lambda: print(res.explanation or STATUS_TEXT[res.status])  # noqa: E731
+            else:
+                sim = simulate(ds, sc, res.selected, n=args.n, seed=args.seed)
+                out = {"status": res.status, "n": sim.n, "seed": sim.seed, "unit": inst.unit,
+                       "selected": _pairs(res.selected),
+                       "deterministic_net": _num(sim.deterministic_net),
+                       "p10": sim.p10, "p50": sim.p50, "p90": sim.p90,
+                       "savings_p10": sim.savings_p10, "savings_p50": sim.savings_p50,
+                       "savings_p90": sim.savings_p90, "prob_repaid": sim.prob_repaid,
+                       "core_index": sim.core_index, "worlds_not_optimal": sim.worlds_not_optimal,
+                       "spreads": {k: {"mean": v.mean, "spread": v.spread} for k, v in sim.spreads.items()},
+                       "seconds": round(sim.seconds, 6), "net": list(sim.net)}
+                printer = lambda: _print_simulation(sc, inst, res, sim)  # noqa: E731
+    except OptimiserError as e:
+        print(str(e), file=sys.stderr)
+        return EXIT_ERROR
+    if args.json:
+        out["scenario"] = sc.to_json()
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        printer()
+    return EXIT_OK
+
+
+def _head(sc: Scenario, inst: Instance, title: str) -> None:
+    y0, y1 = sc.horizon
+    print(f"{title} – mål: {OBJECTIVE_LABELS[sc.objective]} ({', '.join(sc.catalogues)}, {y0}-{y1}, {inst.unit})")
+
+
+STATUS_SHORT = {"optimal": "optimal", "infeasible": "ingen løsning", "time_limit": "tidsgrænse"}
+ACTION_TEXT = {"force_in": "tving med", "force_out": "tving fra", "release": "fjern tvang"}
+
+
+def _print_frontier(sc: Scenario, fr: Any) -> None:
+    y0, y1 = sc.horizon
+    print(f"Puljekurve – mål: {OBJECTIVE_LABELS[sc.objective]} ({', '.join(sc.catalogues)}, {y0}-{y1}, {fr.unit})")
+    cur = "ingen" if fr.current_pool is None else fmt.tal(fr.current_pool)
+    print(f"Puljen fra 0 til {fmt.tal(fr.pool_max)} (puljen, der giver plads til alle tilladte forslag); "
+          f"scenariets pulje i alt: {cur}. Metode: {fr.method}, {fmt.tal(fr.seconds * 1000, 1)} ms")
+    print()
+    print(f"  {'Pulje':>10} {'Målværdi':>12} {'Status':<14} Ændring")
+    for p in fr.points:
+        change = ", ".join([f"+{x}" for x in p.entered] + [f"-{x}" for x in p.left])
+        print(f"  {fmt.tal(p.pool):>10} {fmt.tal(p.objective):>12} {STATUS_SHORT[p.status]:<14} {change}")
+    print(f"\nBeløb i {fr.unit}; målværdien tæller besparelser positivt. + kommer med, - går ud "
+          "i forhold til den forrige pulje.")
+
+
+def _print_prices(sc: Scenario, inst: Instance, res: Result, prices: dict[str, Any]) -> None:
+    _head(sc, inst, "Prisen for at tvinge hvert forslag")
+    print(f"Optimum nu: {fmt.tal(res.objective)} ({STATUS_TEXT[res.status]})")
+    print()
+    print(f"  {'Forslag':<10} {'Handling':<12} {'Ændring':>10} {'Målværdi efter':>15}  Status")
+    for t in prices.values():
+        print(f"  {t.key:<10} {ACTION_TEXT[t.action]:<12} {fmt.tal(t.delta):>10} {fmt.tal(t.objective_after):>15}  "
+              f"{STATUS_SHORT[t.status]}")
+    for t in prices.values():
+        if t.explanation:
+            print(f"\n{t.key} ({ACTION_TEXT[t.action]}): {t.explanation}")
+    print(f"\nBeløb i {inst.unit}. Ændring = målværdi efter - målværdi nu (negativ: det koster).")
+
+
+def _print_alternatives(sc: Scenario, inst: Instance, alts: Any) -> None:
+    _head(sc, inst, "Næstbedste porteføljer")
+    if alts.optimum is None:
+        print("Ingen portefølje overholder reglerne." if alts.status == "infeasible"
+              else "Tidsgrænsen blev nået, før en løsning blev fundet.")
+        return
+    print(f"Optimum: {fmt.tal(alts.optimum)} – {'entydigt' if alts.unique else 'ikke entydigt (en anden portefølje er lige så god)'}")
+    print(f"Alternativer inden for {fmt.pct(alts.tolerance, 1)} af optimum: {len(alts.items)}")
+    for a in alts.items:
+        print(f"\n  {a.rank}. {fmt.tal(a.objective)} (−{fmt.tal(a.gap)}, {fmt.pct(a.gap_share, 2)})")
+        print(f"     Med: {', '.join(a.added) or '–'}   Ud: {', '.join(a.removed) or '–'}")
+        pins = ", ".join(f"{k}: {v}" for k, v in a.variants.items())
+        print(f"     Vælg den ved at tvinge med: {', '.join(a.force_in) or '–'}; tvinge fra: "
+              f"{', '.join(a.force_out) or '–'}" + (f"; varianter: {pins}" if pins else ""))
+    print(f"\nBeløb i {inst.unit}; besparelser positive.")
+
+
+def _print_simulation(sc: Scenario, inst: Instance, res: Result, sim: Any) -> None:
+    _head(sc, inst, "Simulering af realiserede besparelser")
+    print(f"{fmt.tal(sim.n)} verdener, frø {sim.seed}, {fmt.tal(sim.seconds, 2)} s. Realiseret andel af "
+          "besparelserne pr. risiko (middel / spredning): "
+          + "; ".join(f"{k} {fmt.tal(v.mean, 2)} / {fmt.tal(v.spread, 2)}" for k, v in sim.spreads.items()))
+    print()
+    print(f"Besparelse over horisonten (den optimale portefølje, {len(res.selected)} forslag):")
+    print(f"  Efter dokumenterne        {fmt.tal(sim.deterministic_savings):>10}")
+    print(f"  Pessimistisk (P10)        {fmt.tal(sim.savings_p10):>10}")
+    print(f"  Median (P50)              {fmt.tal(sim.savings_p50):>10}")
+    print(f"  Optimistisk (P90)         {fmt.tal(sim.savings_p90):>10}")
+    print(f"  Tilbagebetalt i horisonten {fmt.pct(sim.prob_repaid, 1):>9} af verdenerne")
+    if sim.core_index:
+        print("\nKerneindeks (andel af verdenerne, hvor forslaget er i den optimale portefølje):")
+        chosen = {k for k, _ in res.selected}
+        for key, share in sorted(sim.core_index.items(), key=lambda kv: (-kv[1], kv[0])):
+            mark = "valgt" if key in chosen else ""
+            print(f"  {key:<10} {fmt.pct(share, 1):>8}  {mark}")
+    if sim.worlds_not_optimal:
+        print(f"\n{sim.worlds_not_optimal} verdener blev ikke løst til bevist optimum.")
+    print(f"\nBeløb i {inst.unit}; besparelser positive.")

@@ -154,3 +154,31 @@ def test_risk_rule_excludes_and_says_why(at):
     rows = table(at)
     assert rows["BU01"]["Status"] == "Udelukket af risikoreglen"
     assert metrics(at)["Risiko: lav · middel · høj"].split(" · ")[1:] == ["0", "0"]
+
+
+ROUND_TRIP = [
+    {"pool": {"total": 12345.678, "per_year": {"2019": 3500, "2021": 4250.5}}, "max_risky_share": 0.333,
+     "risk_haircut": {"lav": 0.05, "middel": 0.25, "høj": 0.5}, "force_in": ["BU09"], "force_out": ["TV01"],
+     "variants": {"SI05": "Model 2"}, "max_payback_years": 4, "max_risk": "middel", "solver": "cbc",
+     "time_limit": 5.0, "price_index": {"2019": 98.5}},
+    {"catalogues": ["KK2020", "BC2017", "BC2018"], "alignment": "kalender", "extend_permanent": False,
+     "objective": "npv", "discount_rate": 0.05, "npv_extra_years": 10, "horizon": [2019, 2026], "base_year": 2021,
+     "pool": {"total": None, "per_year": {"2019": 8000}}, "pool_covers": ["Service"], "dependencies": False},
+    {"pool": None, "objective": "annual"},
+]
+
+
+@pytest.mark.parametrize("spec", ROUND_TRIP)
+def test_a_scenario_put_into_the_widgets_comes_back_unchanged(spec):
+    from portfolio.scenario import Scenario
+
+    want = Scenario.from_json(spec)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["pending_scenario"] = want.to_json()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    got = at.session_state["last_scenario"]
+    assert got.to_json() == want.to_json()
+    at.run()  # and it stays so on the next rerun
+    assert at.session_state["last_scenario"].to_json() == want.to_json()

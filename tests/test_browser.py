@@ -68,3 +68,27 @@ def test_wide_screen_and_tabs(server, browser):
     page.wait_for_selector("text=steder", timeout=20000)
     assert page.locator('[data-testid="stException"]').count() == 0
     page.close()
+
+
+def test_shared_url_opens_the_same_portfolio_in_a_fresh_browser(server, browser):
+    page = open_app(browser, server)
+    field = page.locator(".st-key-pool_text input")
+    field.fill("25")
+    field.press("Enter")
+    wait_metric_change(page, "Brugt / pulje", metric_value(page, "Brugt / pulje"))
+    net1 = metric_value(page, "Nettoeffekt")
+    choose_quick(page, "BU02", "Med")
+    wait_metric_change(page, "Nettoeffekt", net1)
+    page.wait_for_function("() => location.search.includes('BU02')", timeout=20000)
+    shared = page.url
+    want = {lbl: metric_value(page, lbl) for lbl in ("Nettoeffekt", "Varig effekt", "Brugt / pulje", "Forslag")}
+    page.close()
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768})  # no cookies, no session
+    other = ctx.new_page()
+    other.goto(shared)
+    other.wait_for_selector('[data-testid="stMetric"]', timeout=60000)
+    other.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60000)
+    got = {lbl: metric_value(other, lbl) for lbl in want}
+    assert got == want
+    assert got["Brugt / pulje"].endswith("/ 25,0")
+    ctx.close()

@@ -101,3 +101,61 @@ def map_chart(points: Sequence[MapPoint], pl_year: int) -> go.Figure:
                      gridcolor="#e3e7ec")
     fig.update_layout(hovermode="closest")
     return fig
+
+
+def frontier_chart(fr, objective: str) -> go.Figure:
+    """The best objective against the total pool (a step function), the current pool marked."""
+    pts = [p for p in fr.points if p.objective is not None]
+    xs = [p.pool / 1000 for p in pts]
+    ys = [p.objective / 1000 for p in pts]
+    sets = ["<br>".join(", ".join(lbl for lbl in _set_labels(p.selected)[i:i + 6])
+                        for i in range(0, max(1, len(p.selected)), 6)) for p in pts]
+    fig = go.Figure()
+    fig.add_scatter(x=xs, y=ys, mode="lines+markers", line=dict(shape="hv", color="#1f5a96", width=3),
+                    marker=dict(size=6), name="Bedste mål", customdata=sets,
+                    hovertemplate="Pulje %{x:,.2f} mio. kr.<br>Mål %{y:,.2f} mio. kr.<br>%{customdata}<extra></extra>")
+    ch = [p for p in fr.changes() if p.objective is not None]
+    fig.add_scatter(x=[p.pool / 1000 for p in ch], y=[p.objective / 1000 for p in ch], mode="markers",
+                    marker=dict(size=11, symbol="diamond", color="#e08a00"), name="Porteføljen skifter",
+                    customdata=[f"+ {', '.join(p.entered) or '–'}<br>− {', '.join(p.left) or '–'}" for p in ch],
+                    hovertemplate="Pulje %{x:,.2f} mio. kr.<br>%{customdata}<extra></extra>")
+    if fr.current_pool is not None:
+        fig.add_vline(x=fr.current_pool / 1000, line=dict(color="#b00020", dash="dash"),
+                      annotation_text="Nuværende pulje", annotation_position="top left")
+    fig = _layout(fig, "Puljefront", "Bedste mål, mio. kr.", height=420)
+    fig.update_xaxes(type="linear", title_text="Pulje i alt, mio. kr.", tickformat=",.0f", gridcolor="#e3e7ec")
+    fig.update_yaxes(tickformat=",.0f")
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def _set_labels(selected) -> list[str]:
+    return [f"{k} ({v})" if v else k for k, v in selected]
+
+
+def simulation_histogram(sim) -> go.Figure:
+    fig = go.Figure()
+    fig.add_histogram(x=[v / 1000 for v in sim.net], nbinsx=40, marker_color="#1f5a96", name="Verdener",
+                      hovertemplate="%{x:,.1f} mio. kr.: %{y} verdener<extra></extra>")
+    for val, name, color in ((sim.p10, "P10", "#2e7d32"), (sim.p50, "P50", "#1b1f24"), (sim.p90, "P90", "#c62828")):
+        fig.add_vline(x=val / 1000, line=dict(color=color, dash="dash"), annotation_text=name)
+    fig.add_vline(x=sim.deterministic_net / 1000, line=dict(color="#e08a00"), annotation_text="Uden usikkerhed",
+                  annotation_position="bottom right")
+    fig = _layout(fig, "Fordeling af porteføljens nettoeffekt over horisonten", "Antal verdener", height=360)
+    fig.update_xaxes(type="linear", title_text="Nettoeffekt, mio. kr. (besparelser negative)", tickformat=",.0f")
+    fig.update_yaxes(tickformat=",d")
+    fig.update_layout(hovermode="closest", bargap=0.05)
+    return fig
+
+
+def core_index_chart(core: dict[str, float]) -> go.Figure:
+    items = sorted(core.items(), key=lambda kv: (-kv[1], kv[0]))
+    fig = go.Figure()
+    fig.add_bar(x=[k for k, _ in items], y=[v for _, v in items],
+                marker_color=["#2e7d32" if v >= 0.9 else "#e08a00" if v >= 0.1 else "#8a939e" for _, v in items],
+                hovertemplate="%{x}: %{y:.0%}<extra></extra>")
+    fig = _layout(fig, "Kerneindeks: andel af verdener, hvor forslaget er i den optimale portefølje", "Andel",
+                  height=340)
+    fig.update_yaxes(range=[0, 1.05], tickformat=".0%")
+    fig.update_layout(hovermode="closest")
+    return fig

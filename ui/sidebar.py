@@ -1,4 +1,8 @@
-"""The settings sidebar: reads widgets and turns them into a Scenario (core object)."""
+"""The settings sidebar: reads widgets and turns them into a Scenario (core object).
+
+Every widget takes its value from session state (seeded by `DEFAULTS` or by `apply_scenario`), so a
+saved scenario, a shared link or an adopted alternative can be put back into the widgets exactly.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,13 @@ OBJECTIVES = {
 }
 RISK_LIMITS = {"": "Ingen grænse", "lav": "Kun lav risiko", "middel": "Højst middel risiko", "høj": "Alle (også høj)"}
 DEFAULT_POOL_MIO = 20.0
+DEFAULTS: dict[str, object] = {
+    "catalogues": ["KK2020"], "alignment": "forskudt", "base_year": 2020, "horizon": (2019, 2024),
+    "objective": "net", "discount": 3.5, "npv_extra": 0, "use_pool": True, "use_total": True,
+    "pool_mio": DEFAULT_POOL_MIO, "pool_covers": [Styring.SERVICE.value, Styring.ANLAEG.value], "max_risk": "",
+    "use_share": False, "risky_share": 50.0, "haircut_lav": 0.0, "haircut_middel": 0.0, "haircut_hoej": 0.0,
+    "max_payback": 0, "dependencies": True, "solver": "highs", "extend_permanent": True, "time_limit": 10.0,
+}
 
 
 def parse_mio(text: str) -> float | None:
@@ -35,15 +46,23 @@ def parse_mio(text: str) -> float | None:
     return v if v >= 0 and math.isfinite(v) else None
 
 
+def mio_text(v: float) -> str:
+    """Danish text of an amount in mio. kr., exact to the krone: as many decimals as needed (1 to 6)."""
+    for d in range(1, 7):
+        if abs(round(v, d) - v) < 1e-9:
+            return fmt.tal(v, d)
+    return fmt.tal(v, 6)
+
+
 def _pool_options(max_mio: float) -> list[float]:
     top = max(5.0, math.ceil(max_mio))
-    n = int(round(top / 0.5))
-    return [round(i * 0.5, 1) for i in range(n + 1)]
+    return [round(i * 0.5, 1) for i in range(int(round(top / 0.5)) + 1)]
 
 
 def _sync_from_slider() -> None:
     st.session_state["pool_mio"] = st.session_state["pool_slider"]
-    st.session_state["pool_text"] = fmt.tal(st.session_state["pool_slider"], 1)
+    st.session_state["pool_text"] = mio_text(st.session_state["pool_slider"])
+    st.session_state.pop("pool_text_error", None)
 
 
 def _sync_from_text() -> None:
@@ -56,65 +75,74 @@ def _sync_from_text() -> None:
     st.session_state["pool_mio"] = v
 
 
+def _seed() -> None:
+    ss = st.session_state
+    for k, v in DEFAULTS.items():
+        if k not in ss:
+            ss[k] = list(v) if isinstance(v, list) else v
+    if "pool_text" not in ss:
+        ss["pool_text"] = mio_text(ss["pool_mio"])
+
+
 def settings_sidebar(ds: DataSet, max_pool_mio: float) -> tuple[dict, list[str]]:
     """Draw the settings; return the scenario fields (JSON form, without choices) and Danish errors."""
+    _seed()
+    ss = st.session_state
     errors: list[str] = []
     sb = st.sidebar
     sb.header("Indstillinger")
     cat_names = {c.id: c.name for c in ds.catalogues}
+    ss["catalogues"] = [c for c in ss["catalogues"] if c in cat_names]
     cats = sb.multiselect(
-        "Kataloger", list(cat_names), default=["KK2020"], format_func=lambda c: cat_names[c], key="catalogues",
+        "Kataloger", list(cat_names), format_func=lambda c: cat_names[c], key="catalogues",
         help="Hvilke forslag der er med i forhandlingen. De to ældre business cases omregnes til basisårets p/l.")
     if not cats:
         errors.append("Vælg mindst ét katalog.")
         cats = ["KK2020"]
-    older = [c for c in cats if c != "KK2020"]
-    alignment = "forskudt"
-    if older:
-        alignment = sb.radio(
-            "Ældre business cases placeres", ["forskudt", "kalender"], key="alignment",
-            format_func=lambda a: {"forskudt": "Forskudt: deres første år = horisontens første år",
-                                   "kalender": "I deres egne kalenderår"}[a],
-            help="Forskudt betyder, at en ældre business case behandles, som om den blev vedtaget nu.")
-    years_all = sorted(e.year for e in ds.price_index)
-    base_year = sb.selectbox("Basisår for p/l", [y for y in years_all if 2017 <= y <= 2026], index=3,
-                             key="base_year",
+    alignment = sb.radio(
+        "Ældre business cases placeres", ["forskudt", "kalender"], key="alignment",
+        disabled=all(c == "KK2020" for c in cats),
+        format_func=lambda a: {"forskudt": "Forskudt: deres første år = horisontens første år",
+                               "kalender": "I deres egne kalenderår"}[a],
+        help="Forskudt betyder, at en ældre business case behandles, som om den blev vedtaget nu.")
+    years_all = [e.year for e in sorted(ds.price_index, key=lambda e: e.year) if 2015 <= e.year <= 2030]
+    base_year = sb.selectbox("Basisår for p/l", years_all, key="base_year",
                              help="Alle beløb vises i dette års pris- og lønniveau (1.000 kr.).")
-    horizon = sb.slider("Horisont", 2017, 2030, (2019, 2024), key="horizon",
+    horizon = sb.slider("Horisont", 2015, 2035, key="horizon",
                         help="De budgetår, som puljen, målet og nøgletallene gælder for.")
     objective = sb.radio("Mål for optimeringen", list(OBJECTIVES), format_func=OBJECTIVES.get, key="objective",
                          help="Hvad optimeringen maksimerer. Besparelser tæller positivt.")
-    discount, extra = 0.035, 0
-    if objective == "npv":
-        discount = sb.number_input("Diskonteringsrente (%)", 0.0, 20.0, 3.5, 0.5, key="discount") / 100
-        extra = int(sb.number_input("Ekstra år med varig effekt", 0, 50, 0, 1, key="npv_extra",
-                                    help="Forlæng sidste års varige effekt så mange år efter horisonten."))
+    npv_off = objective != "npv"
+    discount = sb.number_input("Diskonteringsrente (%)", 0.0, 100.0, step=0.5, key="discount", disabled=npv_off,
+                               help="Bruges kun, når målet er nutidsværdi.")
+    extra = int(sb.number_input("Ekstra år med varig effekt", 0, 100, step=1, key="npv_extra", disabled=npv_off,
+                                help="Forlæng sidste års varige effekt så mange år efter horisonten (nutidsværdi)."))
 
     sb.subheader("Investeringspulje")
-    use_pool = sb.toggle("Begræns med en pulje", value=True, key="use_pool",
+    use_pool = sb.toggle("Begræns med en pulje", key="use_pool",
                          help="Implementeringsomkostningerne finansieres af investeringspuljen.")
     pool_json = None
     if use_pool:
-        opts = _pool_options(max_pool_mio)
-        if "pool_mio" not in st.session_state:
-            st.session_state["pool_mio"] = DEFAULT_POOL_MIO
-            st.session_state["pool_text"] = fmt.tal(DEFAULT_POOL_MIO, 1)
-        cur = st.session_state["pool_mio"]
-        nearest = min(opts, key=lambda o: abs(o - cur))
-        if st.session_state.get("pool_slider") != nearest:
-            st.session_state["pool_slider"] = nearest
+        use_total = sb.toggle("Samlet pulje for hele horisonten", key="use_total",
+                              help="Slå fra, hvis kun puljen pr. år skal gælde.")
+        opts = _pool_options(max(max_pool_mio, ss["pool_mio"]))
+        nearest = min(opts, key=lambda o: abs(o - ss["pool_mio"]))
+        if ss.get("pool_slider") != nearest:
+            ss["pool_slider"] = nearest
         sb.select_slider("Pulje i alt (mio. kr.)", opts, key="pool_slider", on_change=_sync_from_slider,
-                         format_func=lambda v: fmt.tal(v, 1),
+                         format_func=lambda v: fmt.tal(v, 1), disabled=not use_total,
                          help="Hele horisontens pulje. Træk, eller skriv det præcise beløb nedenfor.")
-        sb.text_input("Præcist beløb (mio. kr.)", key="pool_text", on_change=_sync_from_text,
+        sb.text_input("Præcist beløb (mio. kr.)", key="pool_text", on_change=_sync_from_text, disabled=not use_total,
                       help="Fx 20 eller 20,5. Beløbet styrer optimeringen.")
-        if st.session_state.get("pool_text_error"):
-            sb.error(st.session_state["pool_text_error"])
+        if ss.get("pool_text_error"):
+            sb.error(ss["pool_text_error"])
         per_year: dict[str, float] = {}
-        with sb.expander("Pulje pr. år (valgfrit)"):
+        seed = ss.get("seed_pool_years", {})
+        with sb.expander("Pulje pr. år (valgfrit)", expanded=bool(seed)):
             yrs = list(range(horizon[0], horizon[1] + 1))
-            df = pd.DataFrame({"År": [str(y) for y in yrs], "Pulje (mio. kr.)": [""] * len(yrs)})
-            edited = st.data_editor(df, key=f"pool_years_{horizon[0]}_{horizon[1]}", hide_index=True,
+            df = pd.DataFrame({"År": [str(y) for y in yrs], "Pulje (mio. kr.)": [seed.get(str(y), "") for y in yrs]})
+            ver = ss.get("seed_version", 0)
+            edited = st.data_editor(df, key=f"pool_years_{ver}_{horizon[0]}_{horizon[1]}", hide_index=True,
                                     disabled=["År"], num_rows="fixed", width="stretch",
                                     column_config={"Pulje (mio. kr.)": st.column_config.TextColumn(
                                         help="Tomt felt: ingen grænse for året.")})
@@ -127,9 +155,11 @@ def settings_sidebar(ds: DataSet, max_pool_mio: float) -> tuple[dict, list[str]]
                 else:
                     per_year[y] = round(v * 1000, 3)
             st.caption("Beløb i mio. kr. Et tomt felt betyder ingen grænse for året.")
-        pool_json = {"total": round(st.session_state["pool_mio"] * 1000, 3), "per_year": per_year}
-    covers = sb.multiselect("Puljen dækker", [Styring.SERVICE.value, Styring.ANLAEG.value],
-                            default=[Styring.SERVICE.value, Styring.ANLAEG.value], key="pool_covers",
+        total = round(ss["pool_mio"] * 1000, 3) if use_total else None
+        if total is None and not per_year:
+            errors.append("Angiv en samlet pulje eller en pulje for mindst ét år (eller slå puljen fra).")
+        pool_json = {"total": total, "per_year": per_year}
+    covers = sb.multiselect("Puljen dækker", [Styring.SERVICE.value, Styring.ANLAEG.value], key="pool_covers",
                             help="Hvilke implementeringsomkostninger der skal finansieres af puljen.")
     if not covers:
         errors.append("Puljen skal dække mindst ét styringsområde.")
@@ -138,32 +168,36 @@ def settings_sidebar(ds: DataSet, max_pool_mio: float) -> tuple[dict, list[str]]
     sb.subheader("Risiko")
     max_risk = sb.selectbox("Højeste tilladte risiko", list(RISK_LIMITS), format_func=RISK_LIMITS.get,
                             key="max_risk", help="Forslag med højere risiko (forslagets egen vurdering) kan ikke vælges.")
-    share = None
-    if sb.checkbox("Loft over andelen til risikable forslag", key="use_share",
-                   help="Højst denne andel af den valgte investering må gå til forslag med middel eller høj risiko."):
-        share = sb.slider("Højst andel til middel/høj risiko (%)", 0, 100, 50, 5, key="risky_share") / 100
+    use_share = sb.checkbox("Loft over andelen til risikable forslag", key="use_share",
+                            help="Højst denne andel af den valgte investering må gå til forslag med middel eller høj risiko.")
+    share_pct = sb.number_input("Højst andel til middel/høj risiko (%)", 0.0, 100.0, step=5.0, key="risky_share",
+                                disabled=not use_share)
+    share = round(share_pct / 100, 10) if use_share else None
     with sb.expander("Risikofradrag i målet (forventet værdi)"):
         st.caption("Andel af hver besparelse, der ikke regnes med i målet. Puljen påvirkes ikke.")
-        hc = {r: st.number_input(f"Fradrag ved {r} risiko (%)", 0, 100, d, 5, key=f"haircut_{k}") / 100
-              for r, k, d in (("lav", "lav", 0), ("middel", "middel", 0), ("høj", "hoej", 0))}
+        hc = {r: round(st.number_input(f"Fradrag ved {r} risiko (%)", 0.0, 100.0, step=5.0, key=f"haircut_{k}") / 100,
+                       10) for r, k in (("lav", "lav"), ("middel", "middel"), ("høj", "hoej"))}
 
     sb.subheader("Øvrige regler")
-    payback = sb.selectbox("Maksimal tilbagebetalingstid", [0, 1, 2, 3, 4, 5, 6, 8, 10],
-                           format_func=lambda n: "Ingen grænse" if n == 0 else fmt.years_text(n), key="max_payback",
-                           help="Forslag, der er længere om at tjene investeringen hjem, kan ikke vælges.")
-    deps = sb.toggle("Respektér afhængigheder", value=True, key="dependencies",
+    payback = int(sb.number_input("Maksimal tilbagebetalingstid (år, 0 = ingen grænse)", 0, 100, step=1,
+                                  key="max_payback",
+                                  help="Forslag, der er længere om at tjene investeringen hjem, kan ikke vælges."))
+    deps = sb.toggle("Respektér afhængigheder", key="dependencies",
                      help="Et forslag, der kræver et andet (fx HA08 kræver HA06), kan kun vælges sammen med det.")
     solver = sb.radio("Løser", ["highs", "cbc"], format_func={"highs": "HiGHS", "cbc": "CBC"}.get, key="solver",
                       horizontal=True, help="Begge finder det bevist optimale valg; HiGHS er hurtigst.")
 
     price_index: dict[str, float] = {}
     with sb.expander("Pris- og lønindeks"):
-        entries = [e for e in ds.price_index if 2015 <= e.year <= 2030]
-        df = pd.DataFrame({"År": [str(e.year) for e in entries], "Indeks": [e.index for e in entries],
+        entries = [e for e in sorted(ds.price_index, key=lambda e: e.year) if 2015 <= e.year <= 2030]
+        seed_idx = ss.get("seed_price_index", {})
+        df = pd.DataFrame({"År": [str(e.year) for e in entries],
+                           "Indeks": [float(seed_idx.get(str(e.year), e.index)) for e in entries],
                            "Antagelse": ["ja" if e.assumption else "nej" for e in entries]})
-        edited = st.data_editor(df, key="price_index_editor", hide_index=True, disabled=["År", "Antagelse"],
+        ver = ss.get("seed_version", 0)
+        edited = st.data_editor(df, key=f"price_index_editor_{ver}", hide_index=True, disabled=["År", "Antagelse"],
                                 num_rows="fixed", width="stretch",
-                                column_config={"Indeks": st.column_config.NumberColumn(min_value=1.0, step=0.01)})
+                                column_config={"Indeks": st.column_config.NumberColumn(min_value=0.01, step=0.01)})
         for e, v in zip(entries, edited["Indeks"], strict=True):
             if v is None or not math.isfinite(float(v)) or float(v) <= 0:
                 errors.append(f"Indekset for {e.year} skal være et tal over 0.")
@@ -171,16 +205,57 @@ def settings_sidebar(ds: DataSet, max_pool_mio: float) -> tuple[dict, list[str]]
                 price_index[str(e.year)] = float(v)
         st.caption("2020 = 100. Værdier markeret 'Antagelse' er ikke officielle tal (2,0 % om året); "
                    "ret dem til KL's pris- og lønskøn for serviceudgifter.")
-
-    fields = {
+    with sb.expander("Avanceret"):
+        extend = st.toggle("Varige ændringer fortsætter efter tabellens sidste år", key="extend_permanent",
+                           help="Gælder ældre business cases, hvis tabel slutter før horisonten.")
+        time_limit = float(st.number_input("Tidsgrænse for optimeringen (sekunder)", 0.1, 3600.0, step=1.0,
+                                           key="time_limit"))
+    return {
         "catalogues": cats, "base_year": int(base_year), "horizon": [int(horizon[0]), int(horizon[1])],
-        "objective": objective, "discount_rate": float(discount), "npv_extra_years": extra, "pool": pool_json,
-        "pool_covers": covers, "max_risk": max_risk or None, "max_risky_share": share,
+        "objective": objective, "discount_rate": round(float(discount) / 100, 10), "npv_extra_years": extra,
+        "pool": pool_json, "pool_covers": covers, "max_risk": max_risk or None, "max_risky_share": share,
         "risk_haircut": hc, "max_payback_years": payback or None, "dependencies": bool(deps), "solver": solver,
-        "alignment": alignment, "price_index": price_index,
-    }
-    return fields, errors
+        "alignment": alignment, "price_index": price_index, "extend_permanent": bool(extend),
+        "time_limit": time_limit,
+    }, errors
 
 
 def scenario_from(fields: dict, force_in: list[str], force_out: list[str], pins: dict[str, str]) -> Scenario:
     return Scenario.from_json(fields | {"force_in": force_in, "force_out": force_out, "variants": pins})
+
+
+def apply_scenario(scenario: Scenario) -> None:
+    """Put a scenario's settings into the widgets' state (call before the widgets are drawn,
+    e.g. from a button callback or at the top of the script). Choices are set by the caller."""
+    ss = st.session_state
+    s = scenario
+    ss["catalogues"] = list(s.catalogues)
+    ss["alignment"] = s.alignment
+    ss["base_year"] = s.base_year
+    ss["horizon"] = (s.horizon[0], s.horizon[1])
+    ss["objective"] = s.objective
+    ss["discount"] = s.discount_rate * 100
+    ss["npv_extra"] = s.npv_extra_years
+    ss["use_pool"] = s.pool is not None
+    ss["use_total"] = s.pool is None or s.pool.total is not None
+    if s.pool is not None and s.pool.total is not None:
+        ss["pool_mio"] = s.pool.total / 1000
+        ss["pool_text"] = mio_text(s.pool.total / 1000)
+    ss.pop("pool_slider", None)
+    ss.pop("pool_text_error", None)
+    ss["seed_pool_years"] = {str(y): mio_text(a / 1000) for y, a in (s.pool.per_year.items() if s.pool else ())}
+    ss["pool_covers"] = [c.value for c in s.pool_covers]
+    ss["max_risk"] = s.max_risk or ""
+    ss["use_share"] = s.max_risky_share is not None
+    if s.max_risky_share is not None:
+        ss["risky_share"] = s.max_risky_share * 100
+    ss["haircut_lav"] = s.risk_haircut.lav * 100
+    ss["haircut_middel"] = s.risk_haircut.middel * 100
+    ss["haircut_hoej"] = s.risk_haircut.hoej * 100
+    ss["max_payback"] = s.max_payback_years or 0
+    ss["dependencies"] = s.dependencies
+    ss["solver"] = s.solver
+    ss["extend_permanent"] = s.extend_permanent
+    ss["time_limit"] = float(s.time_limit)
+    ss["seed_price_index"] = {str(y): v for y, v in s.price_index.items()}
+    ss["seed_version"] = ss.get("seed_version", 0) + 1

@@ -19,18 +19,35 @@ NO_VARIANTS = "–"
 
 @st.cache_resource(show_spinner=False)
 def dataset() -> DataSet:
+    """The built-in dataset (data/)."""
     return load_dataset()
 
 
-@st.cache_resource(show_spinner=False)
-def instance_cache() -> InstanceCache:
-    return InstanceCache(dataset(), max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _merged(token: str, _tables: dict) -> DataSet:
+    from portfolio.data import default_data_dir, read_csv_dir
+    from portfolio.upload import merge_catalogue
+
+    return merge_catalogue(read_csv_dir(default_data_dir()), _tables)
+
+
+def current_dataset() -> tuple[DataSet, str]:
+    """The dataset of this session (built-in, or with an uploaded catalogue) and a token naming it."""
+    up = st.session_state.get("upload")
+    if up:
+        return _merged(up["token"], up["tables"]), up["token"]
+    return dataset(), "base"
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def instance_cache_for(_ds: DataSet, token: str) -> InstanceCache:
+    return InstanceCache(_ds, max_entries=64)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def optimise_cached(scenario_key: str) -> Result:
-    """Optimise a scenario given by its canonical JSON (the cache key)."""
-    return optimise(dataset(), Scenario.from_json(scenario_key), cache=instance_cache())
+def optimise_cached(scenario_key: str, token: str, _ds: DataSet) -> Result:
+    """Optimise a scenario given by its canonical JSON (the cache key) on the dataset named by `token`."""
+    return optimise(_ds, Scenario.from_json(scenario_key), cache=instance_cache_for(_ds, token))
 
 
 @dataclass
@@ -96,3 +113,12 @@ def apply_editor_edits(row_keys: list[str]) -> None:
             else:
                 ch.pin[key] = pin
     base["applied"] = True
+
+
+def set_choices_from(force_in: list[str] | tuple[str, ...], force_out: list[str] | tuple[str, ...],
+                     pins: dict[str, str]) -> None:
+    """Replace the per-proposal choices (opening a scenario, a link or an alternative)."""
+    ch = choices()
+    ch.choice = {k: IN for k in force_in} | {k: OUT for k in force_out}
+    ch.pin = dict(pins)
+    reset_editor()

@@ -1,0 +1,183 @@
+"""Near-optimal alternatives: is the optimum unique, and which other portfolios come close?
+
+`alternatives(ds, scenario, k, tolerance)` finds the optimum and then, one solve at a time, the
+best portfolio that differs from every one found so far: a no-good cut on the 0/1 variables
+(at least one variant must change) is added to one reusable HiGHS model after each solve, so the
+portfolios come out best first, all different and all satisfying the scenario's rules. The search
+stops after k alternatives or at the first portfolio below optimum - tolerance * |optimum|.
+
+The optimum is unique when the best other portfolio is worse by more than 1e-6 (or there is none).
+
+Each alternative carries a scenario delta (`force_in`, `force_out`, `variants`) that makes it the
+only optimum when adopted (`adopt(scenario, alternative)`): it starts from forcing the proposals
+where the alternative differs from the optimum, and while some other portfolio still comes within
+1e-6 * max(1, |objective|) of the alternative under those forces, it also forces the proposals
+where that portfolio differs. The delta is small (usually the added and removed proposals) but
+always reproduces the alternative exactly.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field, replace
+
+from .model import DataSet
+from .optimiser import Instance, InstanceCache, ReusableModel, Rules, build_instance
+from .scenario import Scenario
+
+UNIQUE_TOL = 1e-6  # another portfolio within this of the optimum makes it non-unique
+
+
+@dataclass(frozen=True)
+class Alternative:
+    rank: int  # 1 = the best alternative
+    objective: float
+    gap: float  # optimum - objective (>= 0)
+    gap_share: float  # gap / |optimum| (0 when the optimum is 0)
+    selected: tuple[tuple[str, str | None], ...]
+    added: tuple[str, ...]  # labels in this portfolio but not in the optimum
+    removed: tuple[str, ...]  # labels in the optimum but not in this portfolio
+    force_in: tuple[str, ...]  # the scenario delta that reproduces exactly this portfolio (see adopt)
+    force_out: tuple[str, ...]
+    variants: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Alternatives:
+    optimum: float | None  # None when no portfolio satisfies the rules
+    unique: bool  # no other portfolio within 1e-6 of the optimum (False when there is no optimum)
+    items: tuple[Alternative, ...]  # best first
+    tolerance: float
+    status: str = "optimal"  # "optimal" (every solve proven), "infeasible", "time_limit" (some solve was not)
+    selected: tuple[tuple[str, str | None], ...] = ()  # the optimum's portfolio
+    seconds: float = 0.0
+
+
+def adopt(scenario: Scenario, alt: Alternative) -> Scenario:
+    """The scenario with the alternative's forces and variants added: optimising it gives exactly
+    the alternative's portfolio."""
+    return scenario.replace(
+        force_in=list(dict.fromkeys([*scenario.force_in, *alt.force_in])),
+        force_out=list(dict.fromkeys([*scenario.force_out, *alt.force_out])),
+        variants={**scenario.variants, **alt.variants})
+
+
+def _labels(inst: Instance, chosen: tuple[int, ...]) -> tuple[str, ...]:
+    return tuple(inst.items[i].label for i in chosen)
+
+
+class _Delta:
+    """Finds the forces that make one portfolio the only optimum."""
+
+    def __init__(self, inst: Instance, time_limit: float) -> None:
+        self.inst = inst
+        self.model = ReusableModel(inst, time_limit=time_limit)
+
+    def forces(self, target: tuple[int, ...], start: tuple[int, ...]) -> tuple[tuple[str, ...], tuple[str, ...], dict[str, str]]:
+        inst = self.inst
+        rules = inst.rules
+        want = {inst.items[i].key: i for i in target}
+        value = math.fsum(inst.values[i] for i in target)
+        margin = UNIQUE_TOL * max(1.0, abs(value))
+        f_in: list[str] = []
+        f_out: list[str] = []
+        pins: dict[str, str] = {}
+        pinned = dict(rules.pinned)
+
+        def separate(other: tuple[int, ...]) -> None:
+            have = {inst.items[i].key: i for i in other}
+            for key in inst.by_key:
+                a, b = want.get(key), have.get(key)
+                if a == b:
+                    continue
+                if a is not None:
+                    if key not in rules.force_in and key not in f_in:
+                        f_in.append(key)
+                    variant = inst.items[a].variant
+                    if len(inst.by_key[key]) > 1 and variant is not None and key not in pinned:
+                        pins[key] = variant
+                elif key not in rules.force_out and key not in f_out:
+                    f_out.append(key)
+
+        separate(start)
+        m = self.model
+        m.clear_cuts()
+        m.exclude(target)
+        for _ in range(len(inst.items) + 1):
+            m.set_rules(_with_forces(rules, f_in, f_out, pins))
+            raw = m.solve()
+            if raw.chosen is None:
+                break  # no other portfolio satisfies the forces
+            if math.fsum(inst.values[i] for i in raw.chosen) < value - margin:
+                break  # every other portfolio is clearly worse
+            separate(raw.chosen)
+        return tuple(f_in), tuple(f_out), pins
+
+
+def _with_forces(rules: Rules, f_in: list[str], f_out: list[str], pins: dict[str, str]) -> Rules:
+    return replace(rules, force_in=(*rules.force_in, *f_in), force_out=(*rules.force_out, *f_out),
+                   pinned=tuple(sorted({**dict(rules.pinned), **pins}.items())))
+
+
+def alternatives_of(inst: Instance, k: int = 5, tolerance: float = 0.02, *,
+                    time_limit: float = 10.0) -> Alternatives:
+    """The optimum of `inst` and up to k different portfolios within the tolerance, best first."""
+    if k < 0 or not (tolerance >= 0):
+        raise ValueError("k and tolerance must be non-negative")
+    t0 = time.perf_counter()
+    values = inst.values
+    model = ReusableModel(inst, time_limit=time_limit)
+    raw = model.solve()
+    if raw.chosen is None:
+        return Alternatives(optimum=None, unique=False, items=(), tolerance=tolerance, status=raw.status,
+                            seconds=time.perf_counter() - t0)
+    status = raw.status
+    best = raw.chosen
+    opt = math.fsum(values[i] for i in best)
+    floor = opt - tolerance * abs(opt) - 1e-9 * max(1.0, abs(opt))
+    found: list[tuple[float, tuple[int, ...]]] = []
+    unique = True
+    last = best
+    while True:
+        model.exclude(last)
+        raw = model.solve()
+        if raw.status == "time_limit":
+            status = "time_limit"
+        if raw.chosen is None:
+            break
+        obj = math.fsum(values[i] for i in raw.chosen)
+        if not found and obj >= opt - UNIQUE_TOL:
+            unique = False
+        if obj < floor or len(found) >= k:
+            break
+        found.append((obj, raw.chosen))
+        last = raw.chosen
+        if len(found) >= k:
+            break
+    found.sort(key=lambda x: -x[0])  # solves are best first up to HiGHS's 1e-6 absolute gap
+    opt_labels = _labels(inst, best)
+    items = []
+    delta = _Delta(inst, time_limit)
+    for rank, (obj, chosen) in enumerate(found, start=1):
+        labels = _labels(inst, chosen)
+        f_in, f_out, pins = delta.forces(chosen, best)
+        gap = max(0.0, opt - obj)
+        items.append(Alternative(
+            rank=rank, objective=obj, gap=gap, gap_share=gap / abs(opt) if opt else 0.0,
+            selected=tuple((inst.items[i].key, inst.items[i].variant) for i in chosen),
+            added=tuple(x for x in labels if x not in opt_labels),
+            removed=tuple(x for x in opt_labels if x not in labels),
+            force_in=f_in, force_out=f_out, variants=pins))
+    return Alternatives(optimum=opt, unique=unique, items=tuple(items), tolerance=tolerance, status=status,
+                        selected=tuple((inst.items[i].key, inst.items[i].variant) for i in best),
+                        seconds=time.perf_counter() - t0)
+
+
+def alternatives(ds: DataSet, scenario: Scenario, k: int = 5, tolerance: float = 0.02, *,
+                 cache: InstanceCache | None = None) -> Alternatives:
+    """Whether the scenario's optimum is unique, and the best k other portfolios with an objective
+    of at least optimum - tolerance * |optimum|, best first. Raises ScenarioError when the
+    scenario does not fit the dataset, ValueError for a negative k or tolerance."""
+    inst = build_instance(ds, scenario, cache)
+    return alternatives_of(inst, k, tolerance, time_limit=scenario.time_limit)

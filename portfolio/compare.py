@@ -1,0 +1,73 @@
+"""Comparison of two scenarios' portfolios: which proposals differ, the key figures side by side and
+the måltal per udvalg and year.
+
+Amounts are each scenario's own (1.000 kr. at its base p/l, see `Comparison.units`), with the
+documents' sign convention: savings negative. A payback that never happens is NaN (`fmt.tal`
+shows it as '–').
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from . import fmt
+from .keyfigures import KeyFigures, scenario_key_figures
+from .model import DataSet
+from .optimiser import Result
+from .scenario import Scenario
+
+FIGURE_LABELS: tuple[str, ...] = (
+    "Nettoeffekt over horisonten",
+    "Varig årlig effekt",
+    "Investering i alt",
+    "Puljeforbrug",
+    "Antal forslag",
+    "Tilbagebetalingstid (år)",
+)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    only_a: tuple[str, ...]  # proposal labels, e.g. 'SI05 (Model 1)'
+    only_b: tuple[str, ...]
+    both: tuple[str, ...]
+    figures: tuple[tuple[str, float, float], ...]  # (Danish label, a, b), labels as FIGURE_LABELS
+    maaltal: dict[str, dict[int, tuple[float, float]]]  # udvalg -> year -> (a, b)
+    units: tuple[str, str] = ("", "")  # the unit of a's and b's amounts
+
+    @property
+    def same_unit(self) -> bool:
+        return self.units[0] == self.units[1]
+
+
+def _label(key: str, variant: str | None) -> str:
+    return f"{key} ({variant})" if variant else key
+
+
+def _figures(kf: KeyFigures) -> tuple[float, ...]:
+    return (kf.net_total, kf.annual_effect, math.fsum(kf.investment_by_year.values()), kf.pool.total_used,
+            float(kf.n_proposals), float(kf.payback) if kf.payback is not None else math.nan)
+
+
+def compare(ds: DataSet, a: Scenario, ra: Result, b: Scenario, rb: Result) -> Comparison:
+    """Compare the portfolios `ra` (of scenario `a`) and `rb` (of `b`) on the dataset `ds`."""
+    kfa = scenario_key_figures(ds, a, ra.selected)
+    kfb = scenario_key_figures(ds, b, rb.selected)
+    la = [_label(k, v) for k, v in ra.selected]
+    lb = [_label(k, v) for k, v in rb.selected]
+    sa, sb = set(la), set(lb)
+    figures = tuple((label, x, y) for label, x, y in zip(FIGURE_LABELS, _figures(kfa), _figures(kfb), strict=True))
+    ma, mb = kfa.effects.table("maaltal"), kfb.effects.table("maaltal")
+    years = sorted(set(a.years) | set(b.years))
+    maaltal: dict[str, dict[int, tuple[float, float]]] = {}
+    for u in sorted(set(ma) | set(mb)):
+        maaltal[u] = {y: (ma.get(u, {}).get(y, 0.0), mb.get(u, {}).get(y, 0.0)) for y in years}
+    return Comparison(
+        only_a=tuple(x for x in la if x not in sb),
+        only_b=tuple(x for x in lb if x not in sa),
+        both=tuple(x for x in la if x in sb),
+        figures=figures,
+        maaltal=maaltal,
+        units=(fmt.unit(a.base_year), fmt.unit(b.base_year)),
+    )

@@ -1,0 +1,639 @@
+"""Export of a scenario and its optimal portfolio: an Excel workbook, CSV files and the scenario JSON.
+
+**Formula neutralisation (one rule for the whole module).** Text that comes from data (titles,
+labels, descriptions, notes, reasons) is never written as a formula:
+
+* In the workbook **no cell is a formula**. Every text cell is stored as a string (openpyxl
+  ``data_type == "s"``), so its content is exactly the data's text, also when it begins with
+  ``=``, ``+``, ``-`` or ``@``; such cells additionally carry Excel's *quotePrefix* style, so the
+  text stays text when a user edits the cell in Excel. Characters that XML cannot hold are removed.
+* In CSV (where a cell has no type) text beginning with ``=``, ``+``, ``-``, ``@``, tab or carriage
+  return (or the full-width ``＝ ＋ － ＠``) gets a leading apostrophe, as OWASP advises
+  (`safe_text`). A text that is a plain number (``-1300``, ``-12,5``) is left as it is: it cannot
+  run anything. Numbers are written as numbers.
+
+**Numbers in the workbook** are numbers (never text) with the format ``#,##0`` (Excel shows the
+user's own separators), stored rounded to 6 decimals (a thousandth of a krone), so each equals the
+dashboard's figure (`KeyFigures`, `Result`) rounded to 6 decimals.
+
+**CSV format.** Made for Excel with Danish regional settings, which is what a Danish municipal
+economist opens it with: UTF-8 *with BOM* (so Excel reads æ, ø, å), ``;`` as separator (Danish
+Excel's list separator), decimal comma and no thousands separator (``-1274,51``), CRLF line ends.
+Amounts are in 1.000 kr. at the scenario's p/l, rounded to three decimals (whole kroner); the unit
+is in the column ``Enhed``. Sign convention everywhere: the documents' (savings negative).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from . import fmt
+from .effects import MEASURE_LABELS, MEASURES
+from .figures import investment, net, permanent, variant_figures
+from .flows import Flows, variant_flows
+from .keyfigures import KeyFigures, scenario_key_figures
+from .model import DataSet, Styring, Variant
+from .optimiser import CODE_LABELS, Result
+from .register import compute_register
+from .scenario import OBJECTIVE_LABELS, Scenario, flow_settings
+from .tables import tabel1
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?\Z")
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_MAX_CELL = 32_767
+
+AMOUNT_FORMAT = "#,##0"
+INT_FORMAT = "0"
+PCT_FORMAT = "0.0%"
+INDEX_FORMAT = "0.00"
+STORED_DECIMALS = 6
+
+SHEETS = ("Forudsætninger", "Nøgletal", "Valgte forslag", "Økonomi pr. år", "Måltal pr. udvalg",
+          "Alle forslag", "Afvigelser")
+
+STATUS_LABELS = {"optimal": "Optimal løsning fundet", "infeasible": "Ingen løsning: reglerne kan ikke "
+                 "overholdes samtidig", "time_limit": "Tidsgrænsen blev nået"}
+ALIGNMENT_TEXT = {
+    "forskudt": "forskudt: et forslags første år flyttes til horisontens første år",
+    "kalender": "kalender: forslagenes egne kalenderår bruges",
+}
+SIGN_TEXT = ("Besparelser er negative, udgifter og investeringer positive (dokumenternes fortegn). "
+             "Målværdien tæller besparelser positivt.")
+
+
+# --------------------------------------------------------------------------------------------
+# Neutralisation and number text
+# --------------------------------------------------------------------------------------------
+
+
+def safe_text(value: str) -> str:
+    """Neutralise a text a spreadsheet would read as a formula (CSV): prefix an apostrophe when it
+    begins with = + - @ tab or CR (or their full-width forms), unless it is a plain number."""
+    if value.startswith(FORMULA_START) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def looks_like_formula(value: str) -> bool:
+    """True when a spreadsheet would take the text for a formula if it were typed in."""
+    return value.startswith(FORMULA_START) and not _PLAIN_NUMBER.match(value)
+
+
+def csv_number(x: float | None) -> str:
+    """A number for Danish Excel: decimal comma, no thousands separator, at most 3 decimals."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return ""
+    r = round(float(x), 3)
+    if r == 0:
+        return "0"
+    if r == int(r):
+        return str(int(r))
+    return f"{r:.3f}".rstrip("0").replace(".", ",")
+
+
+def scenario_json(scenario: Scenario) -> str:
+    """The scenario in exactly the format the CLI reads (`Scenario.to_json`), pretty-printed."""
+    return json.dumps(scenario.to_json(), ensure_ascii=False, indent=2) + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# Shared computations
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Context:
+    ds: DataSet
+    scenario: Scenario
+    result: Result
+    years: tuple[int, ...]
+    variants: tuple[Variant, ...]  # the selected variants, in the result's order
+    flows: dict[tuple[str, str | None], Flows]
+    kf: KeyFigures
+    unit: str
+
+
+def _variant(ds: DataSet, key: str, name: str | None) -> Variant:
+    return next(v for v in ds.proposal(key).variants if v.name == name)
+
+
+def _context(ds: DataSet, scenario: Scenario, result: Result) -> _Context:
+    settings = flow_settings(ds, scenario)
+    variants = tuple(_variant(ds, k, n) for k, n in result.selected)
+    flows = {(v.key, v.name): variant_flows(v, settings) for v in variants}
+    kf = scenario_key_figures(ds, scenario, result.selected, flows)
+    return _Context(ds, scenario, result, scenario.years, variants, flows, kf, fmt.unit(scenario.base_year))
+
+
+def _in_scope(ds: DataSet, scenario: Scenario) -> list[Variant]:
+    return [v for c in ds.catalogues if c.id in scenario.catalogues for p in c.proposals for v in p.variants]
+
+
+@dataclass(frozen=True)
+class _Line:
+    """One row of a per-year table: label, second label, values per year, total, style."""
+
+    label: str
+    sub: str
+    values: dict[int, float | None]
+    total: float | None
+    bold: bool = False
+
+
+def _economy_lines(c: _Context) -> list[_Line]:
+    kf, years = c.kf, c.years
+    zeros = dict.fromkeys(years, 0.0)
+    out: list[_Line] = []
+    for name, by_styring, by_year in (("Investeringer", kf.investment_by_styring, kf.investment_by_year),
+                                      ("Varige ændringer", kf.permanent_by_styring, kf.permanent_by_year)):
+        for s in Styring:
+            vals = by_styring.get(s.value, zeros)
+            out.append(_Line(name, s.value, dict(vals), sum(vals.values())))
+        out.append(_Line(f"{name} i alt", "", dict(by_year), sum(by_year.values()), True))
+    out.append(_Line("Nettoeffekt (samlet økonomisk påvirkning)", "", dict(kf.net_by_year), kf.net_total, True))
+    out.append(_Line("Akkumuleret nettoeffekt", "", dict(kf.cumulative_net), None))
+    covers = ", ".join(s.value for s in c.scenario.pool_covers) or "ingen styringsområder"
+    out.append(_Line("Puljeforbrug", f"investeringer i {covers}", dict(kf.pool.per_year_used),
+                     kf.pool.total_used, True))
+    if kf.pool.per_year_limit:
+        lim = {y: kf.pool.per_year_limit.get(y) for y in years}
+        out.append(_Line("Puljeramme pr. år", "", lim, None))
+        out.append(_Line("Tilbage i puljen pr. år", "",
+                         {y: (None if lim[y] is None else lim[y] - kf.pool.per_year_used[y]) for y in years}, None))
+    if kf.pool.total_limit is not None:
+        out.append(_Line("Pulje i alt", "", dict.fromkeys(years), kf.pool.total_limit))
+        out.append(_Line("Tilbage i puljen i alt", "", dict.fromkeys(years), kf.pool.total_limit - kf.pool.total_used))
+    return out
+
+
+def _price_cell(prices: Mapping[str, object] | None, v: Variant) -> float | str | None:
+    if prices is None:
+        return None
+    value = prices.get(v.label, prices.get(v.key))
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        return float(value) if math.isfinite(value) else ""
+    delta = getattr(value, "delta", "no delta")
+    if delta is None:
+        return "–"
+    if isinstance(delta, int | float) and not isinstance(delta, bool):
+        return float(delta)
+    return str(value)
+
+
+# --------------------------------------------------------------------------------------------
+# CSV
+# --------------------------------------------------------------------------------------------
+
+
+def _csv(rows: Sequence[Sequence[object]]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    for row in rows:
+        out = []
+        for v in row:
+            if v is None:
+                out.append("")
+            elif isinstance(v, bool):
+                out.append("ja" if v else "nej")
+            elif isinstance(v, int | float):
+                out.append(csv_number(v))
+            else:
+                out.append(safe_text(str(v)))
+        w.writerow(out)
+    return "\ufeff" + buf.getvalue()
+
+
+def selected_csv(ds: DataSet, scenario: Scenario, result: Result) -> str:
+    """The selected proposals, one row each: key, variant, title, risk, then investment, permanent
+    change and net effect per horizon year and in total (1.000 kr. at the scenario's p/l)."""
+    c = _context(ds, scenario, result)
+    ys = c.years
+    head: list[object] = ["Nøgle", "Variant", "Titel", "Katalog", "Risiko"]
+    for name in ("Investering", "Varig ændring", "Nettoeffekt"):
+        head += [f"{name} {y}" for y in ys] + [f"{name} i alt"]
+    head.append("Enhed")
+    rows: list[list[object]] = [head]
+    for v in c.variants:
+        fl = c.flows[(v.key, v.name)]
+        row: list[object] = [v.key, v.name or "", v.proposal.title, v.proposal.catalogue, v.proposal.risk.value]
+        for d in (investment(fl), permanent(fl), net(fl)):
+            row += [d[y] for y in ys] + [sum(d[y] for y in ys)]
+        row.append(c.unit)
+        rows.append(row)
+    return _csv(rows)
+
+
+def economy_csv(ds: DataSet, scenario: Scenario, result: Result) -> str:
+    """The portfolio's economy per year (as the sheet 'Økonomi pr. år'): investments and permanent
+    changes by styringsområde, net effect, cumulative net effect and the pool."""
+    c = _context(ds, scenario, result)
+    rows: list[list[object]] = [["Post", "Styringsområde", *[str(y) for y in c.years], "I alt", "Enhed"]]
+    for ln in _economy_lines(c):
+        rows.append([ln.label, ln.sub, *[ln.values.get(y) for y in c.years], ln.total, c.unit])
+    return _csv(rows)
+
+
+# --------------------------------------------------------------------------------------------
+# The workbook
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Num:
+    """A number with an explicit Excel number format (plain floats/ints get '#,##0')."""
+
+    value: float | int
+    format: str = AMOUNT_FORMAT
+
+
+_BOLD = Font(bold=True)
+_TITLE = Font(bold=True, size=14)
+_ITALIC = Font(italic=True)
+_BOLD_ITALIC = Font(bold=True, italic=True)
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_WRAP_AT = 60
+
+
+def _stored(x: float | int) -> float | int:
+    """Floats are stored rounded to 6 decimals (a thousandth of a krone): openpyxl writes 16
+    significant digits, so this keeps the stored value exactly the one written."""
+    return round(x, STORED_DECIMALS) if isinstance(x, float) else x
+
+
+def _clean(text: str) -> str:
+    return _ILLEGAL_XML.sub("", text)[:_MAX_CELL]
+
+
+class _Sheet:
+    """Writes rows to a worksheet; every text is stored as text, numbers as numbers."""
+
+    def __init__(self, ws: Worksheet) -> None:
+        self.ws = ws
+        self.r = 1
+        self.widths: dict[int, float] = {}
+
+    def put(self, row: int, col: int, value: object, font: Font | None = None) -> None:
+        if value is None or value == "":
+            return
+        cell = self.ws.cell(row=row, column=col)
+        width: float
+        if isinstance(value, Num):
+            cell.value = _stored(value.value)
+            cell.number_format = value.format
+            width = len(fmt.tal(float(value.value))) + 2
+        elif isinstance(value, bool):
+            cell.value = "ja" if value else "nej"
+            cell.data_type = "s"
+            width = 5
+        elif isinstance(value, int | float):
+            if isinstance(value, float) and not math.isfinite(value):
+                return
+            cell.value = _stored(value)
+            cell.number_format = AMOUNT_FORMAT
+            width = len(fmt.tal(float(value))) + 2
+        else:
+            text = _clean(str(value))
+            cell.value = text
+            cell.data_type = "s"  # never a formula, whatever the text begins with
+            if looks_like_formula(text):
+                cell.quotePrefix = True
+            longest = max((len(part) for part in text.split("\n")), default=0)
+            if longest > _WRAP_AT:
+                cell.alignment = _WRAP
+            width = min(longest, _WRAP_AT) + 2
+        if font is not None:
+            cell.font = font
+        self.widths[col] = max(self.widths.get(col, 0), width)
+
+    def row(self, values: Sequence[object], font: Font | None = None) -> int:
+        r = self.r
+        for col, v in enumerate(values, start=1):
+            self.put(r, col, v, font)
+        self.r += 1
+        return r
+
+    def title(self, title: str, subtitle: str) -> None:
+        self.put(1, 1, title, _TITLE)
+        self.put(2, 1, subtitle, _ITALIC)
+        self.ws.cell(row=2, column=1).alignment = Alignment(wrap_text=False)
+        self.widths.pop(1, None)
+        self.r = 3
+
+    def header(self, values: Sequence[object], freeze_col: int = 1) -> int:
+        r = self.row(values, _BOLD)
+        if r == 3:
+            self.ws.freeze_panes = self.ws.cell(row=r + 1, column=freeze_col).coordinate
+        return r
+
+    def blank(self) -> None:
+        self.r += 1
+
+    def finish(self, min_width: float = 8, fixed: Mapping[int, float] | None = None) -> None:
+        for col, w in self.widths.items():
+            self.ws.column_dimensions[get_column_letter(col)].width = max(min_width, w)
+        for col, w in (fixed or {}).items():
+            self.ws.column_dimensions[get_column_letter(col)].width = w
+
+
+def _year_cells(values: Mapping[int, float | None], years: Sequence[int]) -> list[object]:
+    return [values.get(y) for y in years]
+
+
+def _sheet_assumptions(sh: _Sheet, c: _Context, created: datetime) -> None:
+    s, ds = c.scenario, c.ds
+    sh.title("Forudsætninger", f"Scenariets indstillinger. Beløb i {c.unit}. {SIGN_TEXT}")
+    sh.header(["Indstilling", "Værdi", "Forklaring"])
+    none = "Ingen grænse"
+
+    def keys_text(keys: Sequence[str]) -> str:
+        if not keys:
+            return "Ingen"
+        return "; ".join(f"{k} ({ds.proposal(k).title})" if ds.has(k) else k for k in keys)
+
+    cat_names = {cat.id: cat.name for cat in ds.catalogues}
+    rows: list[tuple[str, object, str]] = [
+        ("Oprettet", created.strftime("%d.%m.%Y kl. %H:%M"), "Tidspunktet for udtrækket"),
+        ("Kataloger", "; ".join(f"{cid} ({cat_names.get(cid, 'ukendt katalog')})" for cid in s.catalogues),
+         "Forslagene i disse kataloger kan vælges"),
+        ("Pris- og lønniveau (basisår)", Num(s.base_year, INT_FORMAT), "Alle beløb er omregnet til dette p/l-niveau"),
+        ("Horisont", f"{s.horizon[0]}-{s.horizon[1]}", "Årene, som målet og puljen gælder for"),
+        ("Mål", OBJECTIVE_LABELS[s.objective], "Det, optimeringen gør så stort som muligt (besparelser positive)"),
+        ("Diskonteringsrate", Num(s.discount_rate, PCT_FORMAT), "Bruges kun ved målet nutidsværdi"),
+        ("Ekstra år i nutidsværdien", Num(s.npv_extra_years, INT_FORMAT),
+         "År efter horisonten, hvor sidste års varige effekt regnes med (kun nutidsværdi)"),
+    ]
+    if s.pool is None:
+        rows.append(("Investeringspulje", "Ingen pulje", "Investeringerne er ikke begrænset af en pulje"))
+    else:
+        rows.append(("Investeringspulje i alt", Num(s.pool.total) if s.pool.total is not None else none,
+                     f"Loft over de puljedækkede investeringer over horisonten ({c.unit})"))
+        for y, a in sorted(s.pool.per_year.items()):
+            rows.append((f"Investeringspulje {y}", Num(a), f"Loft over de puljedækkede investeringer i {y}"))
+    rows += [
+        ("Puljen dækker", ", ".join(x.value for x in s.pool_covers) or "Ingen styringsområder",
+         "Investeringer i disse styringsområder tæller i puljen"),
+        ("Højeste risiko", s.max_risk or none, "Forslag med højere risiko kan ikke vælges"),
+        ("Højeste andel til middel og høj risiko",
+         Num(s.max_risky_share, PCT_FORMAT) if s.max_risky_share is not None else none,
+         "Andel af de valgte puljedækkede investeringer"),
+        ("Risikofradrag, lav", Num(s.risk_haircut.lav, PCT_FORMAT), "Andel af besparelsen, der ikke tælles i målet"),
+        ("Risikofradrag, middel", Num(s.risk_haircut.middel, PCT_FORMAT), "Andel af besparelsen, der ikke tælles i målet"),
+        ("Risikofradrag, høj", Num(s.risk_haircut.hoej, PCT_FORMAT), "Andel af besparelsen, der ikke tælles i målet"),
+        ("Højeste tilbagebetalingstid (år)",
+         Num(s.max_payback_years, INT_FORMAT) if s.max_payback_years is not None else none,
+         "Beregnet på forslagets egen tabel"),
+        ("Tvunget med", keys_text(s.force_in), ""),
+        ("Tvunget fra", keys_text(s.force_out), ""),
+        ("Låste varianter", "; ".join(f"{k}: {v}" for k, v in sorted(s.variants.items())) or "Ingen", ""),
+        ("Afhængigheder respekteres", s.dependencies, "Et forslag, der kræver et andet, vælges kun sammen med det"),
+        ("Placering af ældre business cases", ALIGNMENT_TEXT[s.alignment], ""),
+        ("Varige ændringer fortsætter efter tabellens sidste år", s.extend_permanent, ""),
+        ("Løser", s.solver, ""),
+        ("Tidsgrænse (sekunder)", Num(s.time_limit, "0.0"), ""),
+        ("Fortegn", SIGN_TEXT, ""),
+        ("Scenariet som JSON", json.dumps(s.to_json(), ensure_ascii=False), "Kan indlæses igen (samme format som kommandolinjen)"),
+    ]
+    for label, value, expl in rows:
+        sh.row([label, value, expl])
+
+    sh.blank()
+    sh.row(["Pris- og lønindeks (2020 = 100)"], _BOLD)
+    sh.row(["År", "Indeks", "Kilde", "Antagelse", "Bruges til"], _BOLD)
+    index = flow_settings(ds, s).index
+    needed: dict[int, str] = {s.base_year: "basisår"}
+    for v in _in_scope(ds, s):
+        y = v.proposal.price_level_year
+        if y != s.base_year:
+            needed.setdefault(y, "omregning af forslag i dette p/l")
+    for y in sorted(set(needed) | set(s.price_index)):
+        use = needed.get(y, "angivet i scenariet, ikke brugt")
+        e = index.entries.get(y) if index is not None else None
+        if e is None:
+            sh.row([Num(y, INT_FORMAT), "mangler", "", "", use])
+        else:
+            sh.row([Num(y, INT_FORMAT), Num(e.index, INDEX_FORMAT), e.source, e.assumption, use])
+
+    sh.blank()
+    sh.row(["Kataloger"], _BOLD)
+    sh.row(["Id", "Navn", "Budgetrunde", "p/l", "Kildedokument", "Antal forslag", "Med i scenariet", "Note"], _BOLD)
+    for cat in ds.catalogues:
+        sh.row([cat.id, cat.name, cat.budget_round, Num(cat.price_level_year, INT_FORMAT), cat.source_document,
+                Num(len(cat.proposals), INT_FORMAT), cat.id in s.catalogues, cat.note])
+    sh.finish(fixed={1: 42, 2: 50, 3: 60})
+
+
+def _sheet_key_figures(sh: _Sheet, c: _Context) -> None:
+    kf, r, s = c.kf, c.result, c.scenario
+    ys = c.years
+    sh.title("Nøgletal", f"Beløb i {c.unit}. {SIGN_TEXT}")
+    sh.header(["Nøgletal", "Værdi", "Forklaring"])
+    total_inv = sum(kf.investment_by_year.values())
+    rows: list[tuple[str, object, str]] = [
+        ("Status", STATUS_LABELS.get(r.status, r.status), r.explanation or ""),
+        ("Mål", OBJECTIVE_LABELS.get(r.objective_kind, r.objective_kind), ""),
+        ("Målværdi (besparelser positive)", r.objective, "Inklusive eventuelle risikofradrag"),
+        ("Nettoeffekt over horisonten", kf.net_total, f"Sum af nettoeffekten {ys[0]}-{ys[-1]}"),
+        ("Varig årlig effekt", kf.annual_effect, f"Den varige ændring i {ys[-1]} (fuld indfasning)"),
+        ("Investering i alt", total_inv, "Implementeringsomkostninger i alle styringsområder"),
+        ("Puljeforbrug", kf.pool.total_used,
+         "Investeringer i " + (", ".join(x.value for x in s.pool_covers) or "ingen styringsområder")),
+        ("Pulje i alt", kf.pool.total_limit if kf.pool.total_limit is not None else "Ingen samlet pulje", ""),
+        ("Andel af puljen brugt",
+         Num(kf.pool.share_used, PCT_FORMAT) if kf.pool.share_used is not None else "–", ""),
+        ("Antal forslag", Num(kf.n_proposals, INT_FORMAT), ""),
+        ("Tilbagebetalingstid (år)", Num(kf.payback, INT_FORMAT) if kf.payback is not None
+         else "Ikke inden for horisonten", "Første år, hvor den akkumulerede nettoeffekt er negativ"),
+    ]
+    for label, value, expl in rows:
+        sh.row([label, value, expl])
+
+    sh.blank()
+    sh.row(["Risikomix"], _BOLD)
+    sh.row(["Risiko", "Antal forslag", "Puljedækket investering"], _BOLD)
+    for risk, n in kf.risk_mix.items():
+        sh.row([risk, Num(n, INT_FORMAT), kf.risk_investment[risk]])
+    sh.row(["I alt", Num(sum(kf.risk_mix.values()), INT_FORMAT), sum(kf.risk_investment.values())], _BOLD)
+
+    sh.blank()
+    sh.row(["Pr. år", "", *[str(y) for y in ys], "I alt"], _BOLD)
+    per_year: list[tuple[str, Mapping[int, float | None], float | None, bool]] = [
+        ("Investering", kf.investment_by_year, total_inv, False),
+        ("Puljeforbrug", kf.pool.per_year_used, kf.pool.total_used, False),
+    ]
+    if kf.pool.per_year_limit:
+        per_year.append(("Puljeramme", {y: kf.pool.per_year_limit.get(y) for y in ys}, None, False))
+    per_year += [("Varige ændringer", kf.permanent_by_year, sum(kf.permanent_by_year.values()), False),
+                 ("Nettoeffekt", kf.net_by_year, kf.net_total, True),
+                 ("Akkumuleret nettoeffekt", kf.cumulative_net, None, False)]
+    for label, vals, total, bold in per_year:
+        sh.row([label, "", *_year_cells(vals, ys), total], _BOLD if bold else None)
+    sh.finish(fixed={1: 40, 3: 60})
+
+
+def _sheet_selected(sh: _Sheet, c: _Context) -> None:
+    ys = c.years
+    ds = c.ds
+    settings = flow_settings(ds, c.scenario)
+    sh.title("Valgte forslag", f"Tabel 1 for hvert valgt forslag på horisonten, {c.unit}. {SIGN_TEXT}")
+    sh.header(["Nøgle", "Linje", "Styringsområde", *[str(y) for y in ys], "I alt"], freeze_col=4)
+    if not c.variants:
+        sh.row(["", "Ingen forslag er valgt"])
+    for v in c.variants:
+        t = tabel1(ds, v, settings)
+        status = c.result.status_of(v.key, v.name)
+        sh.row([v.key, f"{v.label}: {v.proposal.title}", f"Risiko {v.proposal.risk.value}; {status.reason}"],
+               _BOLD)
+        for tr in t.rows:
+            if tr.kind == "header":
+                sh.row([v.key, tr.label], _BOLD_ITALIC)
+            elif tr.kind in ("line", "total"):
+                vals = [tr.values.get(y, 0.0) for y in ys]
+                sh.row([v.key, tr.label, tr.styring, *vals, sum(vals)], _BOLD if tr.kind == "total" else None)
+            else:
+                sh.row([v.key, tr.label, fmt.years_text(tr.number)])
+        sh.blank()
+    kf = c.kf
+    zeros = dict.fromkeys(ys, 0.0)
+    sh.row(["I alt", "Porteføljen i alt"], _BOLD)
+    for name, by_styring, by_year, total_label in (
+            ("Varige ændringer", kf.permanent_by_styring, kf.permanent_by_year, "Samlet varig ændring"),
+            ("Implementeringsomkostninger", kf.investment_by_styring, kf.investment_by_year,
+             "Samlede implementeringsomkostninger")):
+        sh.row(["I alt", name], _BOLD_ITALIC)
+        for st in Styring:
+            vals = by_styring.get(st.value, zeros)
+            sh.row(["I alt", name, st.value, *_year_cells(vals, ys), sum(vals.values())])
+        sh.row(["I alt", total_label, "", *_year_cells(by_year, ys), sum(by_year.values())], _BOLD)
+    sh.row(["I alt", "Samlet økonomisk påvirkning", "", *_year_cells(kf.net_by_year, ys), kf.net_total], _BOLD)
+    sh.row(["I alt", "Tilbagebetalingstid baseret på totaløkonomi", fmt.years_text(kf.payback)])
+    sh.finish(fixed={2: 60, 3: 24})
+
+
+def _sheet_economy(sh: _Sheet, c: _Context) -> None:
+    ys = c.years
+    sh.title("Økonomi pr. år", f"Porteføljens økonomi pr. år og styringsområde, {c.unit}. {SIGN_TEXT}")
+    sh.header(["Post", "Styringsområde", *[str(y) for y in ys], "I alt"], freeze_col=3)
+    for ln in _economy_lines(c):
+        sh.row([ln.label, ln.sub, *_year_cells(ln.values, ys), ln.total], _BOLD if ln.bold else None)
+    sh.finish(fixed={1: 40})
+
+
+def _sheet_udvalg(sh: _Sheet, c: _Context) -> None:
+    ys = c.years
+    eff = c.kf.effects
+    sh.title("Måltal pr. udvalg",
+             f"Porteføljens effekt pr. udvalg og år, {c.unit}. Måltal og investeringer står på det udvalg, hvis "
+             "måltal linjen påvirker; bevilling, overførsler og efterspørgselsstyrede udgifter på det udvalg, "
+             f"hvor bevillingen ligger. {SIGN_TEXT}")
+    sh.header(["Mål", "Udvalg", *[str(y) for y in ys], "I alt"], freeze_col=3)
+    any_rows = False
+    for m in MEASURES:
+        table = eff.table(m)
+        if not table:
+            continue
+        any_rows = True
+        label = MEASURE_LABELS[m]
+        for u in sorted(table):
+            vals = table[u]
+            sh.row([label, u, *_year_cells(vals, ys), sum(vals.get(y, 0.0) for y in ys)])
+        tot = eff.total(m)
+        sh.row([label, "I alt", *_year_cells(tot, ys), sum(tot.get(y, 0.0) for y in ys)], _BOLD)
+        sh.blank()
+    if not any_rows:
+        sh.row(["Ingen forslag er valgt"])
+    sh.finish(fixed={1: 34, 2: 40})
+
+
+def _sheet_all(sh: _Sheet, c: _Context, prices: Mapping[str, object] | None) -> None:
+    ds, s, r = c.ds, c.scenario, c.result
+    settings = flow_settings(ds, s)
+    sh.title("Alle forslag", f"Alle forslag i scenariets kataloger med status og begrundelse. Beløb over horisonten "
+                             f"{s.horizon[0]}-{s.horizon[1]} i {c.unit}. {SIGN_TEXT}")
+    head = ["Nøgle", "Variant", "Titel", "Katalog", "Status", "Statuskode", "Begrundelse"]
+    if prices is not None:
+        head.append("Pris for at skifte (ændring i målet)")
+    head += ["Risiko", "Investering i alt", "Varig årlig effekt", "Nettoeffekt over horisonten",
+             "Tilbagebetalingstid (år, forslagets egen tabel)", "Risikobegrundelse", "Beskrivelse"]
+    sh.header(head, freeze_col=3)
+    by_item = {(st.key, st.variant): st for st in r.statuses}
+    for v in _in_scope(ds, s):
+        st = by_item.get((v.key, v.name))
+        fl = c.flows.get((v.key, v.name)) or variant_flows(v, settings)
+        inv, perm = investment(fl), permanent(fl)
+        own = variant_figures(v)
+        row: list[object] = [v.key, v.name or "", v.proposal.title, v.proposal.catalogue,
+                             CODE_LABELS[st.code] if st else "Ikke med i resultatet",
+                             st.code.value if st else "", st.reason if st else ""]
+        if prices is not None:
+            row.append(_price_cell(prices, v))
+        row += [v.proposal.risk.value, sum(inv[y] for y in c.years), perm[c.years[-1]],
+                sum(inv[y] + perm[y] for y in c.years),
+                Num(own.payback, INT_FORMAT) if own.payback is not None else "ikke inden for tabellen",
+                v.proposal.risk_reason, v.proposal.description]
+        sh.row(row, _BOLD if st is not None and st.chosen else None)
+    sh.finish(fixed={3: 60, 7: 60, len(head) - 1: 60, len(head): 80})
+
+
+def _sheet_register(sh: _Sheet, c: _Context) -> None:
+    items = compute_register(c.ds)
+    sh.title("Afvigelser", "Steder, hvor dokumenternes egne tal ikke stemmer med deres rækker. Beløb i 1.000 kr. i "
+                           "forslagets eget p/l-niveau; forskel = angivet - beregnet.")
+    sh.header(["Forslag", "Variant", "Tabel", "Række", "År", "Angivet", "Beregnet", "Forskel", "Type", "Note"],
+              freeze_col=2)
+
+    def value(x: float | str | None) -> object:
+        return x if isinstance(x, int | float) and not isinstance(x, bool) else ("" if x is None else str(x))
+
+    for d in items:
+        year: object = Num(int(d.year), INT_FORMAT) if d.year.isdigit() else d.year
+        sh.row([d.proposal_key, d.variant or "", d.table, d.row, year, value(d.stated), value(d.computed),
+                d.difference, d.kind, d.note])
+    if not items:
+        sh.row(["Ingen afvigelser"])
+    sh.finish(fixed={4: 50, 10: 60})
+
+
+def workbook_bytes(ds: DataSet, scenario: Scenario, result: Result, *,
+                   prices: Mapping[str, object] | None = None, created: datetime | None = None) -> bytes:
+    """The scenario and its portfolio as an .xlsx workbook (sheets: see `SHEETS`).
+
+    `prices` maps a proposal key (or a variant label such as 'SI05 (Model 1)') to its toggle price:
+    a number (the objective change in 1.000 kr.), a text, or an object with a numeric `delta`.
+    """
+    created = created or datetime.now()
+    c = _context(ds, scenario, result)
+    wb = Workbook()
+    wb.remove(wb.active)
+    writers = {name: _Sheet(wb.create_sheet(name)) for name in SHEETS}
+    _sheet_assumptions(writers["Forudsætninger"], c, created)
+    _sheet_key_figures(writers["Nøgletal"], c)
+    _sheet_selected(writers["Valgte forslag"], c)
+    _sheet_economy(writers["Økonomi pr. år"], c)
+    _sheet_udvalg(writers["Måltal pr. udvalg"], c)
+    _sheet_all(writers["Alle forslag"], c, prices)
+    _sheet_register(writers["Afvigelser"], c)
+    naive = created.replace(tzinfo=None)
+    wb.properties.creator = "Investeringsportefølje"
+    wb.properties.title = "Investeringsportefølje: scenarie og portefølje"
+    wb.properties.created = naive
+    wb.properties.modified = naive
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -1,0 +1,439 @@
+"""The pool frontier: the best objective as a function of the investment pool in total.
+
+`pool_frontier(ds, scenario, points)` evaluates the scenario's optimum at `points` evenly spaced
+totals of the pool, from 0 to `pool_max` (the pool that admits every eligible proposal), with every
+other setting of the scenario unchanged (per-year pools, risk, payback, forced and pinned
+proposals, dependencies, objective). Every point is a proven optimum, or labelled honestly
+("infeasible": no portfolio satisfies the rules at that pool; "time_limit": not proven).
+
+Two exact methods:
+
+* **pareto** (when the only resource rule is the pool in total, i.e. no per-year pool and no
+  risky-share cap): a Nemhauser-Ullmann dynamic programme over the proposals. Each proposal (or,
+  with dependencies, each connected group of proposals) offers its admissible options (left out
+  unless forced in, or one of its allowed variants; combinations that break a dependency are
+  dropped); the programme keeps every portfolio that is not dominated in (pool use, objective).
+  The best objective at pool P is then the best kept portfolio with pool use <= P, for every P at
+  once. Items ruled out by risk, payback, force-out, pinned variants or missing dependencies are
+  simply not offered. It falls back to the MILP when a dependency group has too many
+  combinations or the number of kept portfolios explodes.
+* **milp** (otherwise): one reusable HiGHS model (`optimiser.ReusableModel`); only the pool row's
+  bound changes between solves (relative gap 0). The pools are visited from the largest down and
+  the optimum is monotone in the pool: a portfolio that is optimal at pool P and uses u <= P is
+  also optimal at every pool in [u, P] (the feasible set only shrinks, and it stays feasible), so
+  those points need no solve; and a pool below an infeasible one is infeasible too.
+
+Optimal sets are not nested: a proposal can leave the portfolio when the pool grows (a bigger
+proposal replaces several small ones). `entered` and `left` compare each point's portfolio with
+the previous (smaller) pool's; the first point is compared with the empty portfolio.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import numpy as np
+
+from .model import DataSet
+from .optimiser import (
+    RISKY_FROM,
+    Instance,
+    InstanceCache,
+    ReusableModel,
+    Rules,
+    Status,
+    build_instance,
+)
+from .scenario import Scenario
+
+Method = Literal["auto", "pareto", "milp"]
+
+MAX_GROUP_COMBINATIONS = 4096  # options of one dependency group before the MILP takes over
+MAX_STATES = 200_000  # non-dominated portfolios kept by the dynamic programme before the MILP takes over
+
+
+@dataclass(frozen=True)
+class FrontierPoint:
+    pool: float
+    objective: float | None  # savings positive; None when no portfolio is known
+    status: str  # "optimal" | "infeasible" | "time_limit"
+    selected: tuple[tuple[str, str | None], ...]
+    entered: tuple[str, ...]  # labels ("SI05 (Model 1)", "BU01") not in the previous point's portfolio
+    left: tuple[str, ...]  # labels of the previous point's portfolio that are not in this one
+
+
+@dataclass(frozen=True)
+class Frontier:
+    points: tuple[FrontierPoint, ...]  # ascending pool, evenly spaced from 0 to pool_max
+    pool_max: float
+    current_pool: float | None  # the scenario's own pool in total (None: no total pool)
+    unit: str
+    seconds: float
+    method: str = "milp"  # "pareto" or "milp" (which exact method produced the points)
+
+    def changes(self) -> tuple[FrontierPoint, ...]:
+        """The points where the optimal portfolio changed (some proposal entered or left)."""
+        return tuple(p for p in self.points if p.entered or p.left)
+
+
+def excluded_items(inst: Instance) -> set[int]:
+    """Items some rule fixes to 0 (risk, payback, force-out, pinned variant, missing dependency)."""
+    out: set[int] = set()
+    for rule in inst.all_rules():
+        out |= inst.excluded_by(rule)
+    return out
+
+
+def pool_max_of(inst: Instance) -> float:
+    """The pool that admits every eligible proposal: over proposals, the largest pool-covered
+    investment (in total over the horizon) among the variants the other rules allow (risk,
+    payback, force-out, pinned variant, missing dependency), summed; negative amounts count 0."""
+    excluded = excluded_items(inst)
+    total = 0.0
+    for idx in inst.by_key.values():
+        allowed = [inst.items[i].pool_total for i in idx if i not in excluded]
+        if allowed:
+            total += max(0.0, max(allowed))
+    return total
+
+
+def _tol(pool: float) -> float:
+    return 1e-9 * max(1.0, abs(pool))
+
+
+# --------------------------------------------------------------------------------------------
+# Exact method 1: the Pareto (Nemhauser-Ullmann) dynamic programme
+# --------------------------------------------------------------------------------------------
+
+
+def pareto_applies(rules: Rules) -> bool:
+    """Whether the programme alone is exact: the pool in total is the only resource rule (no
+    per-year pool, no risky-share cap). Otherwise it solves a relaxation."""
+    return not rules.pool_per_year and rules.max_risky_share is None
+
+
+def relaxed(inst: Instance) -> Instance:
+    """The instance without the per-year pools and the risky share (the rules the programme
+    cannot hold): its optimum bounds the instance's, and is the instance's when it satisfies them."""
+    return replace(inst, rules=replace(inst.rules, pool_per_year=(), max_risky_share=None))
+
+
+def satisfies_dropped(inst: Instance, chosen: Sequence[int]) -> bool:
+    """Whether a selection satisfies the per-year pools and the risky share of `inst`."""
+    r = inst.rules
+    items = inst.items
+    for y, cap in r.pool_per_year:
+        n = inst.years.index(y)
+        if math.fsum(items[i].pool_investment[n] for i in chosen) > cap + _tol(cap):
+            return False
+    if r.max_risky_share is not None:
+        total = math.fsum(items[i].pool_total for i in chosen)
+        risky = math.fsum(items[i].pool_total for i in chosen if items[i].risk >= RISKY_FROM)
+        if risky > r.max_risky_share * total + _tol(total):
+            return False
+    return True
+
+
+def components(inst: Instance) -> list[tuple[str, ...]]:
+    """The proposals in independent groups: linked by dependencies (when they apply), else alone."""
+    keys = list(inst.by_key)
+    parent = {k: k for k in keys}
+
+    def find(k: str) -> str:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    if inst.rules.dependencies:
+        for a, b in _edges(inst):
+            parent[find(a)] = find(b)
+    members: dict[str, list[str]] = {}
+    for k in keys:
+        members.setdefault(find(k), []).append(k)
+    return [tuple(m) for m in members.values()]
+
+
+def _edges(inst: Instance) -> list[tuple[str, str]]:
+    if not inst.rules.dependencies:
+        return []
+    return sorted({(it.key, req) for it in inst.items for req in it.requires
+                   if req != it.key and req in inst.by_key})
+
+
+@dataclass(frozen=True, eq=False)
+class Group:
+    """The admissible options of one group of proposals: each a tuple of item indices (at most one
+    variant per proposal, none of them ruled out, every forced proposal present, every
+    dependency inside the group met), with its pool use and objective."""
+
+    keys: tuple[str, ...]
+    options: tuple[tuple[int, ...], ...]
+    cost: np.ndarray
+    value: np.ndarray
+
+
+def group_options(inst: Instance, keys: Sequence[str], excluded: set[int]) -> Group | None:
+    """The options of a group under the instance's rules (None: too many combinations)."""
+    forced = set(inst.rules.force_in)
+    per_key: list[list[int | None]] = []
+    combos = 1
+    for k in keys:
+        opts: list[int | None] = [] if k in forced else [None]
+        opts += [i for i in inst.by_key[k] if i not in excluded]
+        per_key.append(opts)
+        combos *= len(opts)
+        if combos > MAX_GROUP_COMBINATIONS:
+            return None
+    inside = set(keys)
+    edges = [(a, b) for a, b in _edges(inst) if a in inside]
+    options: list[tuple[int, ...]] = [()]
+    for opts in per_key:
+        options = [t + ((o,) if o is not None else ()) for t in options for o in opts]
+    if edges:
+        item_key = [it.key for it in inst.items]
+        kept = []
+        for o in options:
+            chosen = {item_key[i] for i in o}
+            if all(b in chosen for a, b in edges if a in chosen):
+                kept.append(o)
+        options = kept
+    pool_of = [it.pool_total for it in inst.items]
+    values = inst.values
+    return Group(keys=tuple(keys), options=tuple(options),
+                 cost=np.array([math.fsum(pool_of[i] for i in o) for o in options], dtype=float),
+                 value=np.array([math.fsum(values[i] for i in o) for o in options], dtype=float))
+
+
+def groups_of(inst: Instance) -> list[Group] | None:
+    """Every group's options under the instance's rules (None: a group has too many)."""
+    excluded = excluded_items(inst)
+    out = []
+    for keys in components(inst):
+        g = group_options(inst, keys, excluded)
+        if g is None:
+            return None
+        out.append(g)
+    return out
+
+
+class ParetoLayers:
+    """The dynamic programme over a sequence of groups: after each group (a layer) the
+    portfolios of the groups so far that no other beats in both pool use and objective, sorted
+    by pool use (so the objective strictly increases along a layer), with back-pointers.
+
+    Layer 0 is the empty portfolio; layer j covers groups[:j]. When every pool use is
+    non-negative, portfolios over `cap` are dropped. `ok` is False when a layer grew beyond
+    MAX_STATES (the caller then uses the MILP)."""
+
+    def __init__(self, groups: Sequence[Group], cap: float | None = None) -> None:
+        self.groups = list(groups)
+        self.costs: list[np.ndarray] = [np.zeros(1)]
+        self.values: list[np.ndarray] = [np.zeros(1)]
+        self.trail: list[tuple[np.ndarray, np.ndarray]] = []
+        self.ok = True
+        prune = cap is not None and all(len(g.cost) == 0 or float(g.cost.min()) >= 0.0 for g in self.groups)
+        cost, val = self.costs[0], self.values[0]
+        for g in self.groups:
+            m, q = len(cost), len(g.cost)
+            c = (cost[:, None] + g.cost[None, :]).ravel()
+            v = (val[:, None] + g.value[None, :]).ravel()
+            par = np.repeat(np.arange(m), q)
+            opt = np.tile(np.arange(q), m)
+            if prune and cap is not None:
+                keep = c <= cap + _tol(cap)
+                c, v, par, opt = c[keep], v[keep], par[keep], opt[keep]
+            order = np.lexsort((-v, c))  # by pool use; the best objective first among equal uses
+            c, v, par, opt = c[order], v[order], par[order], opt[order]
+            keep = np.ones(len(v), dtype=bool)
+            if len(v) > 1:
+                keep[1:] = v[1:] > np.maximum.accumulate(v)[:-1]  # strictly better than every cheaper one
+            cost, val = c[keep], v[keep]
+            self.costs.append(cost)
+            self.values.append(val)
+            self.trail.append((par[keep], opt[keep]))
+            if len(cost) > MAX_STATES:
+                self.ok = False
+                return
+
+    @property
+    def last(self) -> int:
+        return len(self.costs) - 1
+
+    def best(self, cap: float | None, layer: int | None = None) -> int | None:
+        """The best portfolio of a layer within the pool (index into the layer), None if none fits."""
+        costs = self.costs[self.last if layer is None else layer]
+        if not len(costs):
+            return None
+        if cap is None:
+            return len(costs) - 1
+        k = int(np.searchsorted(costs, cap + _tol(cap), side="right")) - 1
+        return k if k >= 0 else None
+
+    def selection(self, layer: int, k: int) -> list[int]:
+        """The items of portfolio k of a layer."""
+        chosen: list[int] = []
+        for g in range(layer - 1, -1, -1):
+            par, opt = self.trail[g]
+            chosen.extend(self.groups[g].options[int(opt[k])])
+            k = int(par[k])
+        return chosen
+
+
+def best_around(fwd: ParetoLayers, bwd: ParetoLayers, g: int, group: Group,
+                cap: float | None) -> tuple[int, ...] | None:
+    """The best portfolio within `cap` when group g (of G) has the options `group` and every other
+    group its own: the forward layer before g, the group, and the backward layer after it
+    (`bwd` runs over the groups in reverse). None when no portfolio fits."""
+    n_groups = len(fwd.groups)
+    ca, va = fwd.costs[g], fwd.values[g]
+    lb = n_groups - g - 1
+    cb, vb = bwd.costs[lb], bwd.values[lb]
+    if not len(ca) or not len(cb) or not len(group.cost):
+        return None
+    limit = np.inf if cap is None else cap + _tol(cap)
+    best_val = -np.inf
+    best: tuple[int, int, int] | None = None
+    for o in range(len(group.cost)):
+        rem = limit - ca - group.cost[o]
+        idx = np.searchsorted(cb, rem, side="right") - 1
+        ok = idx >= 0
+        if not ok.any():
+            continue
+        tot = np.where(ok, va + group.value[o] + vb[np.maximum(idx, 0)], -np.inf)
+        a = int(np.argmax(tot))
+        if tot[a] > best_val:
+            best_val = float(tot[a])
+            best = (a, o, int(idx[a]))
+    if best is None:
+        return None
+    a, o, b = best
+    return tuple(sorted([*fwd.selection(g, a), *group.options[o], *bwd.selection(lb, b)]))
+
+
+def _pareto_points(inst: Instance, pools: Sequence[float]) -> list[tuple[Status, tuple[int, ...] | None]] | None:
+    """(status, chosen items) at each pool by the programme on `inst` (exact only when
+    `pareto_applies`; otherwise on its relaxation); None when the programme gives up."""
+    groups = groups_of(inst)
+    if groups is None:
+        return None
+    layers = ParetoLayers(groups, max(pools) if pools else 0.0)
+    if not layers.ok:
+        return None
+    out: list[tuple[Status, tuple[int, ...] | None]] = []
+    for pool in pools:
+        k = layers.best(pool)
+        out.append(("infeasible", None) if k is None else ("optimal", tuple(sorted(layers.selection(layers.last, k)))))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Exact method 2: one reusable MILP, largest pool first
+# --------------------------------------------------------------------------------------------
+
+
+def _milp_points(inst: Instance, pools: Sequence[float], time_limit: float,
+                 known: Sequence[tuple[Status, tuple[int, ...] | None] | None] | None = None,
+                 ) -> list[tuple[Status, tuple[int, ...] | None]]:
+    """Solve the points not already `known` (proven) with one reusable model, largest pool first."""
+    pool_of = [it.pool_total for it in inst.items]
+    out: list[tuple[Status, tuple[int, ...] | None] | None] = list(known) if known is not None else [None] * len(pools)
+    order = sorted(range(len(pools)), key=lambda j: -pools[j])
+    model: ReusableModel | None = None
+
+    def spread(pos: int, chosen: tuple[int, ...]) -> None:
+        # optimal at pools[order[pos]] and using `use`: optimal at every pool in [use, pools[order[pos]]]
+        use = math.fsum(pool_of[i] for i in chosen)
+        for jj in order[pos + 1:]:
+            if out[jj] is None and pools[jj] + _tol(pools[jj]) >= use:
+                out[jj] = ("optimal", chosen)
+
+    for pos, j in enumerate(order):
+        cur = out[j]
+        if cur is not None:
+            if cur[0] == "optimal" and cur[1] is not None:
+                spread(pos, cur[1])
+            continue
+        if model is None:
+            model = ReusableModel(inst, time_limit=time_limit)
+        model.set_pool_total(pools[j])
+        raw = model.solve()
+        if raw.status == "infeasible":  # and so is every smaller pool
+            for jj in order[pos:]:
+                if out[jj] is None:
+                    out[jj] = ("infeasible", None)
+            break
+        out[j] = (raw.status, raw.chosen)
+        if raw.status == "optimal" and raw.chosen is not None:
+            spread(pos, raw.chosen)
+    return [x if x is not None else ("time_limit", None) for x in out]
+
+
+def _relaxation_points(inst: Instance, pools: Sequence[float]) -> list[tuple[Status, tuple[int, ...] | None] | None] | None:
+    """Points proven by the programme on the relaxation without the per-year pools and the risky
+    share: where the relaxation is infeasible, so is the instance; where its optimum satisfies
+    the dropped rules too, it is optimal. None for the other points."""
+    pre = _pareto_points(relaxed(inst), pools)
+    if pre is None:
+        return None
+    return [(status, chosen) if chosen is None or satisfies_dropped(inst, chosen) else None
+            for status, chosen in pre]
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------------
+
+
+def frontier_points(inst: Instance, pools: Sequence[float], *, time_limit: float = 10.0,
+                    method: Method = "auto") -> tuple[tuple[FrontierPoint, ...], str]:
+    """The optimum of `inst` at each pool in total (the instance's other rules unchanged), in the
+    order given, and the method used. `method="pareto"` raises ValueError when it does not apply."""
+    result = None
+    used = "milp"
+    if method in ("auto", "pareto") and pareto_applies(inst.rules):
+        result = _pareto_points(inst, pools)
+        if result is None and method == "pareto":
+            raise ValueError("the Pareto method does not apply to this instance")
+        used = "pareto"
+    if result is None:
+        known = _relaxation_points(inst, pools) if method == "auto" else None
+        used = "milp" if known is None else "pareto+milp"
+        result = _milp_points(inst, pools, time_limit, known)
+    values = inst.values
+    points: list[FrontierPoint] = []
+    prev: tuple[str, ...] = ()
+    for pool, (status, chosen) in zip(pools, result, strict=True):
+        sel = tuple(sorted(chosen)) if chosen is not None else ()
+        labels = tuple(inst.items[i].label for i in sel)
+        points.append(FrontierPoint(
+            pool=float(pool),
+            objective=math.fsum(values[i] for i in sel) if chosen is not None else None,
+            status=status,
+            selected=tuple((inst.items[i].key, inst.items[i].variant) for i in sel),
+            entered=tuple(x for x in labels if x not in prev),
+            left=tuple(x for x in prev if x not in labels)))
+        prev = labels
+    return tuple(points), used
+
+
+def pool_frontier(ds: DataSet, scenario: Scenario, points: int = 50, *,
+                  cache: InstanceCache | None = None) -> Frontier:
+    """The best objective at `points` evenly spaced totals of the pool from 0 to `pool_max`
+    (both included), every other setting as in the scenario. Raises ScenarioError when the
+    scenario does not fit the dataset, ValueError when points < 2."""
+    if points < 2:
+        raise ValueError("points must be at least 2")
+    t0 = time.perf_counter()
+    inst = build_instance(ds, scenario, cache)
+    top = pool_max_of(inst)
+    pools = [float(x) for x in np.linspace(0.0, top, points)]
+    pools[-1] = top
+    pts, used = frontier_points(inst, pools, time_limit=scenario.time_limit)
+    return Frontier(points=pts, pool_max=top,
+                    current_pool=None if scenario.pool is None else scenario.pool.total,
+                    unit=inst.unit, seconds=time.perf_counter() - t0, method=used)

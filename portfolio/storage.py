@@ -1,0 +1,446 @@
+"""Saved scenarios, in a database through SQLAlchemy 2 (SQLite by default).
+
+Where: the URL in ``PORTFOLIO_DB_URL`` (any SQLAlchemy URL), else a SQLite file at
+``PORTFOLIO_DB_PATH``, else ``~/.investeringsportefolje/scenarier.sqlite``. The directory and the
+schema are created on first use.
+
+The schema is versioned: the table ``schema_version`` holds the number of migrations applied, and
+`MIGRATIONS` is the ordered list of migration functions. Opening an older database applies the
+missing ones (in one transaction); a database from a newer version is refused.
+
+Several users may save at once without losing anything: SQLite runs in WAL mode with a busy
+timeout, every write is one short ``BEGIN IMMEDIATE`` transaction (the write lock is taken up
+front, so a read-then-write never fails half-way), and an operation that still meets "database is
+locked" is retried with back-off.
+
+A scenario is stored as its JSON (`Scenario.to_json`); an uploaded catalogue it was made with can
+be stored beside it (the tables of string cells that `portfolio.upload.read_upload` returns).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy import delete as sql_delete
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.pool import StaticPool
+
+from .model import DataSet
+from .scenario import Scenario, ScenarioError
+from .urlstate import fit_to_dataset, lenient_scenario
+
+T = TypeVar("T")
+
+MAX_NAME_LENGTH = 200
+MAX_NOTE_LENGTH = 20_000
+BUSY_TIMEOUT_S = 30.0
+MAX_ATTEMPTS = 12
+
+
+class StorageError(Exception):
+    """A saved-scenario operation failed; the message is meant for the user (Danish)."""
+
+
+@dataclass(frozen=True)
+class SavedScenario:
+    id: int
+    name: str
+    note: str
+    scenario: Scenario
+    catalogue_tables: dict | None
+    created: datetime  # timezone-aware (UTC)
+    updated: datetime  # timezone-aware (UTC)
+    warnings: tuple[str, ...] = ()  # fields of the stored JSON that could not be read (dropped)
+
+
+def default_url() -> str:
+    """The database URL: PORTFOLIO_DB_URL, else the SQLite file at PORTFOLIO_DB_PATH or in the home directory."""
+    url = os.environ.get("PORTFOLIO_DB_URL")
+    if url:
+        return url
+    path = os.environ.get("PORTFOLIO_DB_PATH")
+    p = Path(path).expanduser() if path else Path.home() / ".investeringsportefolje" / "scenarier.sqlite"
+    return f"sqlite:///{p}"
+
+
+# --------------------------------------------------------------------------------------------
+# Schema and migrations
+# --------------------------------------------------------------------------------------------
+
+_meta = MetaData()
+schema_version = Table("schema_version", _meta, Column("version", Integer, nullable=False))
+# The current shape of the scenarios table (after every migration); used for queries only.
+scenarios = Table(
+    "scenarios", MetaData(),
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(MAX_NAME_LENGTH), nullable=False, unique=True),
+    Column("note", Text, nullable=False),
+    Column("scenario_json", Text, nullable=False),
+    Column("created", String(40), nullable=False),
+    Column("updated", String(40)),
+    Column("catalogue_tables", Text),
+)
+
+
+def _m1_create_scenarios(conn: Connection) -> None:
+    """Version 1: scenarios with name, note, JSON and creation time."""
+    v1 = Table(
+        "scenarios", MetaData(),
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("name", String(MAX_NAME_LENGTH), nullable=False, unique=True),
+        Column("note", Text, nullable=False),
+        Column("scenario_json", Text, nullable=False),
+        Column("created", String(40), nullable=False),
+    )
+    v1.create(conn)
+
+
+def _m2_updated_and_catalogue(conn: Connection) -> None:
+    """Version 2: time of the last change, and the uploaded catalogue a scenario was made with."""
+    conn.execute(text("ALTER TABLE scenarios ADD COLUMN updated VARCHAR(40)"))
+    conn.execute(text("ALTER TABLE scenarios ADD COLUMN catalogue_tables TEXT"))
+    conn.execute(text("UPDATE scenarios SET updated = created"))
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_m1_create_scenarios, _m2_updated_and_catalogue)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _current_version(conn: Connection) -> int:
+    schema_version.create(conn, checkfirst=True)
+    v = conn.execute(select(func.max(schema_version.c.version))).scalar()
+    return int(v or 0)
+
+
+def migrate(conn: Connection, upto: int | None = None) -> int:
+    """Apply the migrations the database lacks (inside the caller's transaction); returns the version."""
+    target = SCHEMA_VERSION if upto is None else upto
+    have = _current_version(conn)
+    if have > SCHEMA_VERSION:
+        raise StorageError(f"Databasen med gemte scenarier er fra en nyere version af programmet "
+                           f"(skemaversion {have}, denne version kender {SCHEMA_VERSION}).")
+    for n in range(have, target):
+        MIGRATIONS[n](conn)
+    if target > have:
+        conn.execute(sql_delete(schema_version))
+        conn.execute(insert(schema_version).values(version=target))
+    return max(have, target)
+
+
+# --------------------------------------------------------------------------------------------
+# Engine
+# --------------------------------------------------------------------------------------------
+
+
+def _is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; for SQLite with WAL, a busy timeout and explicit (IMMEDIATE) transactions."""
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite":
+        return create_engine(u, pool_pre_ping=True)
+    db = u.database or ""
+    memory = db in ("", ":memory:") or "mode=memory" in db
+    if not memory and not db.startswith("file:"):
+        Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    kwargs: dict[str, Any] = {"connect_args": {"timeout": BUSY_TIMEOUT_S, "check_same_thread": False}}
+    if memory:
+        kwargs["poolclass"] = StaticPool
+    engine = create_engine(u, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (pysqlite's own handling is unreliable)
+        cur = dbapi_conn.cursor()
+        try:
+            cur.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            if not memory:
+                cur.execute("PRAGMA journal_mode = WAL")
+                cur.execute("PRAGMA synchronous = NORMAL")
+        finally:
+            cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
+
+    return engine
+
+
+def _locked(e: BaseException) -> bool:
+    msg = str(getattr(e, "orig", e)).lower()
+    return "locked" in msg or "busy" in msg
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _parse_time(value: str | None, fallback: datetime | None = None) -> datetime:
+    if not value:
+        return fallback or datetime.fromtimestamp(0, UTC)
+    try:
+        t = datetime.fromisoformat(value)
+    except ValueError:
+        return fallback or datetime.fromtimestamp(0, UTC)
+    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
+
+
+# --------------------------------------------------------------------------------------------
+# The store
+# --------------------------------------------------------------------------------------------
+
+
+class ScenarioStore:
+    """Saved scenarios. Safe to share between threads; several processes may use one database."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = url or default_url()
+        self._engine: Engine | None = None
+        self._lock = threading.Lock()
+
+    # --- plumbing -----------------------------------------------------------------------------
+
+    def _get_engine(self) -> Engine:
+        with self._lock:
+            if self._engine is None:
+                try:
+                    engine = make_engine(self.url)
+                except (SQLAlchemyError, OSError, ValueError) as e:
+                    raise StorageError(f"Databasen med gemte scenarier kan ikke åbnes: {e}") from e
+                self._retry(lambda: self._migrate(engine))
+                self._engine = engine
+            return self._engine
+
+    @staticmethod
+    def _migrate(engine: Engine) -> None:
+        with engine.connect() as conn, conn.execution_options(write=True).begin():
+            migrate(conn)
+
+    def _retry(self, fn: Callable[[], T]) -> T:
+        delay = 0.01
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                return fn()
+            except OperationalError as e:
+                if not _locked(e) or attempt == MAX_ATTEMPTS - 1:
+                    raise StorageError(f"Databasen med gemte scenarier svarer ikke: {e.orig}") from e
+                time.sleep(delay * (1 + random.random()))
+                delay = min(delay * 2, 1.0)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @contextmanager
+    def _tx(self, write: bool) -> Iterator[Connection]:
+        engine = self._get_engine()
+        with engine.connect() as conn:
+            c = conn.execution_options(write=True) if write else conn
+            with c.begin():
+                yield c
+
+    def close(self) -> None:
+        """Release the database connections (the store can be used again afterwards)."""
+        with self._lock:
+            if self._engine is not None:
+                self._engine.dispose()
+                self._engine = None
+
+    # --- rows ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _row(row: Any) -> SavedScenario:
+        warnings: list[str] = []
+        try:
+            data = json.loads(row.scenario_json)
+            if not isinstance(data, dict):
+                raise ValueError
+        except ValueError:
+            data = {}
+            warnings.append("Det gemte scenarie kunne ikke læses; standardindstillingerne bruges.")
+        try:
+            scenario = Scenario.from_json(data)
+        except ScenarioError:
+            scenario, notes = lenient_scenario(data)
+            warnings += notes
+        tables = None
+        if row.catalogue_tables:
+            try:
+                tables = json.loads(row.catalogue_tables)
+            except ValueError:
+                warnings.append("Det gemte katalog kunne ikke læses og er udeladt.")
+        created = _parse_time(row.created)
+        return SavedScenario(id=int(row.id), name=row.name, note=row.note or "", scenario=scenario,
+                             catalogue_tables=tables, created=created, updated=_parse_time(row.updated, created),
+                             warnings=tuple(warnings))
+
+    @staticmethod
+    def _clean_name(name: str) -> str:
+        n = " ".join(str(name).split())
+        if not n:
+            raise StorageError("Giv scenariet et navn.")
+        if len(n) > MAX_NAME_LENGTH:
+            raise StorageError(f"Navnet er for langt (højst {MAX_NAME_LENGTH} tegn).")
+        return n
+
+    @staticmethod
+    def _clean_note(note: str) -> str:
+        n = str(note or "")
+        if len(n) > MAX_NOTE_LENGTH:
+            raise StorageError(f"Noten er for lang (højst {MAX_NOTE_LENGTH} tegn).")
+        return n
+
+    @staticmethod
+    def _tables_json(tables: dict | None) -> str | None:
+        if tables is None:
+            return None
+        try:
+            return json.dumps(tables, ensure_ascii=False)
+        except (TypeError, ValueError) as e:
+            raise StorageError(f"Kataloget kan ikke gemmes sammen med scenariet: {e}") from e
+
+    @staticmethod
+    def _fetch(conn: Connection, id: int) -> Any:
+        row = conn.execute(select(scenarios).where(scenarios.c.id == id)).first()
+        if row is None:
+            raise StorageError(f"Der findes intet gemt scenarie med nummer {id} (det kan være slettet).")
+        return row
+
+    # --- public API ---------------------------------------------------------------------------
+
+    def save(self, name: str, note: str, scenario: Scenario, catalogue_tables: dict | None = None, *,
+             overwrite: bool = False) -> SavedScenario:
+        """Save a scenario under a unique name. An existing name is an error unless `overwrite`."""
+        clean = self._clean_name(name)
+        note = self._clean_note(note)
+        payload = json.dumps(scenario.to_json(), ensure_ascii=False)
+        tables = self._tables_json(catalogue_tables)
+
+        def run() -> SavedScenario:
+            now = _now().isoformat()
+            with self._tx(write=True) as conn:
+                existing = conn.execute(select(scenarios.c.id).where(scenarios.c.name == clean)).first()
+                if existing is not None and not overwrite:
+                    raise StorageError(f"Der findes allerede et gemt scenarie med navnet '{clean}'. "
+                                       "Vælg et andet navn, eller vælg at overskrive det.")
+                if existing is not None:
+                    conn.execute(update(scenarios).where(scenarios.c.id == existing.id).values(
+                        note=note, scenario_json=payload, catalogue_tables=tables, updated=now))
+                    new_id = int(existing.id)
+                else:
+                    res = conn.execute(insert(scenarios).values(
+                        name=clean, note=note, scenario_json=payload, catalogue_tables=tables,
+                        created=now, updated=now))
+                    new_id = int(res.inserted_primary_key[0])
+                return self._row(self._fetch(conn, new_id))
+
+        try:
+            return self._retry(run)
+        except IntegrityError as e:
+            raise StorageError(f"Der findes allerede et gemt scenarie med navnet '{clean}'.") from e
+
+    def list(self) -> list[SavedScenario]:
+        """Every saved scenario, sorted by name."""
+
+        def run() -> list[SavedScenario]:
+            with self._tx(write=False) as conn:
+                rows = conn.execute(select(scenarios)).all()
+            return sorted((self._row(r) for r in rows), key=lambda s: (s.name.casefold(), s.id))
+
+        return self._retry(run)
+
+    def get(self, id: int) -> SavedScenario:
+        def run() -> SavedScenario:
+            with self._tx(write=False) as conn:
+                return self._row(self._fetch(conn, id))
+
+        return self._retry(run)
+
+    def get_by_name(self, name: str) -> SavedScenario:
+        clean = " ".join(str(name).split())
+
+        def run() -> SavedScenario:
+            with self._tx(write=False) as conn:
+                row = conn.execute(select(scenarios).where(scenarios.c.name == clean)).first()
+            if row is None:
+                raise StorageError(f"Der findes intet gemt scenarie med navnet '{clean}'.")
+            return self._row(row)
+
+        return self._retry(run)
+
+    def rename(self, id: int, new_name: str) -> SavedScenario:
+        clean = self._clean_name(new_name)
+
+        def run() -> SavedScenario:
+            with self._tx(write=True) as conn:
+                self._fetch(conn, id)
+                other = conn.execute(select(scenarios.c.id).where(scenarios.c.name == clean)).first()
+                if other is not None and int(other.id) != id:
+                    raise StorageError(f"Der findes allerede et gemt scenarie med navnet '{clean}'.")
+                conn.execute(update(scenarios).where(scenarios.c.id == id).values(
+                    name=clean, updated=_now().isoformat()))
+                return self._row(self._fetch(conn, id))
+
+        try:
+            return self._retry(run)
+        except IntegrityError as e:
+            raise StorageError(f"Der findes allerede et gemt scenarie med navnet '{clean}'.") from e
+
+    def update_note(self, id: int, note: str) -> SavedScenario:
+        clean = self._clean_note(note)
+
+        def run() -> SavedScenario:
+            with self._tx(write=True) as conn:
+                self._fetch(conn, id)
+                conn.execute(update(scenarios).where(scenarios.c.id == id).values(
+                    note=clean, updated=_now().isoformat()))
+                return self._row(self._fetch(conn, id))
+
+        return self._retry(run)
+
+    def delete(self, id: int) -> None:
+        def run() -> None:
+            with self._tx(write=True) as conn:
+                self._fetch(conn, id)
+                conn.execute(sql_delete(scenarios).where(scenarios.c.id == id))
+
+        self._retry(run)
+
+
+def check_against(saved: SavedScenario, ds: DataSet) -> tuple[Scenario, list[str]]:
+    """The saved scenario fitted to `ds`: catalogues, proposals and variants the data no longer has
+    are dropped, with a Danish warning for each. Never raises."""
+    try:
+        scenario, notes = fit_to_dataset(saved.scenario, ds)
+    except Exception:  # noqa: BLE001 - loading a saved scenario must not break the page
+        return Scenario(), [*saved.warnings, "Det gemte scenarie kunne ikke tilpasses data; "
+                                             "standardscenariet bruges."]
+    return scenario, [*saved.warnings, *notes]

@@ -1,0 +1,444 @@
+"""The scenario in the page URL: compact, readable query parameters that round-trip.
+
+Only settings that differ from `Scenario()` are written, e.g.
+``?pool=20000&in=BU09,TV01&risk=middel&variant=SI05:Model%202``. Lists are comma separated; maps
+are ``key:value`` pairs; a literal ``%``, ``,`` or ``:`` inside a key is percent-escaped.
+
+| parameter | scenario field | example |
+| --- | --- | --- |
+| ``cat`` | catalogues | ``KK2020,BC2017`` |
+| ``base`` | base_year | ``2021`` |
+| ``horizon`` | horizon | ``2019-2024`` |
+| ``objective`` | objective | ``npv`` |
+| ``rate`` | discount_rate | ``0.04`` |
+| ``npv_years`` | npv_extra_years | ``5`` |
+| ``pool`` | pool.total (``none``: a pool without a total) | ``20000`` |
+| ``pool_year`` | pool.per_year | ``2019:8000,2020:5000`` |
+| ``covers`` | pool_covers (``ingen``: none) | ``Service,Anlæg`` |
+| ``risk`` | max_risk | ``middel`` |
+| ``risky`` | max_risky_share | ``0.5`` |
+| ``haircut`` | risk_haircut | ``middel:0.25,høj:0.5`` |
+| ``payback`` | max_payback_years | ``4`` |
+| ``in`` / ``out`` | force_in / force_out | ``BU09,TV01`` |
+| ``variant`` | variants | ``SI05:Model 2`` |
+| ``deps`` | dependencies | ``nej`` |
+| ``solver`` | solver | ``cbc`` |
+| ``time`` | time_limit | ``30`` |
+| ``align`` | alignment | ``kalender`` |
+| ``extend`` | extend_permanent | ``nej`` |
+| ``pl`` | price_index | ``2018:98.5`` |
+
+`from_query` never raises: a parameter that cannot be read or is invalid falls back to the
+default for that setting, with a Danish notice; proposals, variants and catalogues that are not in
+the data are dropped with a notice (`fit_to_dataset`, also used for saved scenarios).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any
+from urllib.parse import unquote
+
+from .model import DataSet
+from .scenario import Scenario, ScenarioError
+
+QUERY_KEYS: tuple[str, ...] = (
+    "cat", "base", "horizon", "objective", "rate", "npv_years", "pool", "pool_year", "covers", "risk",
+    "risky", "haircut", "payback", "in", "out", "variant", "deps", "solver", "time", "align", "extend", "pl",
+)
+MAX_VALUE_LENGTH = 20_000  # longer parameter values are ignored
+_MAX_NUMBER_LENGTH = 40
+_NO_POOL_TOTAL = "none"
+_NO_COVERS = "ingen"
+_YES = {"ja": True, "true": True, "1": True, "nej": False, "false": False, "0": False}
+
+
+class _Bad(ValueError):
+    """A parameter value that cannot be read (the message is Danish)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Encoding
+# --------------------------------------------------------------------------------------------
+
+
+def _esc(text: str) -> str:
+    return text.replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
+
+
+def _num(x: float) -> str:
+    if float(x).is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return repr(float(x))
+
+
+def _items(values: Sequence[str]) -> str:
+    return ",".join(_esc(v) for v in values)
+
+
+def _pairs(pairs: Sequence[tuple[str, str]]) -> str:
+    return ",".join(f"{_esc(k)}:{_esc(v)}" for k, v in pairs)
+
+
+def to_query(scenario: Scenario) -> dict[str, str]:
+    """Query parameters for the settings of `scenario` that differ from `Scenario()`."""
+    d = Scenario()
+    s = scenario
+    q: dict[str, str] = {}
+    if s.catalogues != d.catalogues:
+        q["cat"] = _items(s.catalogues)
+    if s.base_year != d.base_year:
+        q["base"] = str(s.base_year)
+    if s.horizon != d.horizon:
+        q["horizon"] = f"{s.horizon[0]}-{s.horizon[1]}"
+    if s.objective != d.objective:
+        q["objective"] = s.objective
+    if s.discount_rate != d.discount_rate:
+        q["rate"] = _num(s.discount_rate)
+    if s.npv_extra_years != d.npv_extra_years:
+        q["npv_years"] = str(s.npv_extra_years)
+    if s.pool is not None:
+        if s.pool.total is not None:
+            q["pool"] = _num(s.pool.total)
+        if s.pool.per_year:
+            q["pool_year"] = _pairs([(str(y), _num(a)) for y, a in sorted(s.pool.per_year.items())])
+        if s.pool.total is None and not s.pool.per_year:
+            q["pool"] = _NO_POOL_TOTAL
+    if s.pool_covers != d.pool_covers:
+        q["covers"] = _items([c.value for c in s.pool_covers]) if s.pool_covers else _NO_COVERS
+    if s.max_risk != d.max_risk and s.max_risk is not None:
+        q["risk"] = s.max_risk
+    if s.max_risky_share is not None:
+        q["risky"] = _num(s.max_risky_share)
+    if s.risk_haircut != d.risk_haircut:
+        q["haircut"] = ",".join(f"{k}:{_num(v)}" for k, v in s.risk_haircut.to_json().items() if v != 0)
+    if s.max_payback_years is not None:
+        q["payback"] = str(s.max_payback_years)
+    if s.force_in:
+        q["in"] = _items(s.force_in)
+    if s.force_out:
+        q["out"] = _items(s.force_out)
+    if s.variants:
+        q["variant"] = _pairs(sorted(s.variants.items()))
+    if s.dependencies != d.dependencies:
+        q["deps"] = "ja" if s.dependencies else "nej"
+    if s.solver != d.solver:
+        q["solver"] = s.solver
+    if s.time_limit != d.time_limit:
+        q["time"] = _num(s.time_limit)
+    if s.alignment != d.alignment:
+        q["align"] = s.alignment
+    if s.extend_permanent != d.extend_permanent:
+        q["extend"] = "ja" if s.extend_permanent else "nej"
+    if s.price_index:
+        q["pl"] = _pairs([(str(y), _num(v)) for y, v in sorted(s.price_index.items())])
+    return q
+
+
+# --------------------------------------------------------------------------------------------
+# Decoding: text -> JSON-shaped values (raises _Bad)
+# --------------------------------------------------------------------------------------------
+
+
+def _split(text: str) -> list[str]:
+    return [unquote(p) for p in text.split(",")] if text != "" else []
+
+
+def _split_pairs(text: str) -> list[tuple[str, str]]:
+    out = []
+    for part in text.split(",") if text != "" else []:
+        k, sep, v = part.partition(":")
+        if not sep:
+            raise _Bad(f"'{_show(part)}' mangler ':' mellem nøgle og værdi")
+        out.append((unquote(k), unquote(v)))
+    return out
+
+
+def _float(text: str) -> float:
+    t = text.strip()
+    if len(t) > _MAX_NUMBER_LENGTH:
+        raise _Bad("tallet er for langt")
+    if t.count(",") == 1 and "." not in t:
+        t = t.replace(",", ".")
+    try:
+        x = float(t)
+    except ValueError:
+        raise _Bad(f"'{_show(text)}' er ikke et tal") from None
+    if not math.isfinite(x):
+        raise _Bad(f"'{_show(text)}' er ikke et endeligt tal")
+    return x
+
+
+def _int(text: str) -> int:
+    t = text.strip()
+    if len(t) > _MAX_NUMBER_LENGTH:
+        raise _Bad("tallet er for langt")
+    if not re.fullmatch(r"[+-]?\d+", t):
+        raise _Bad(f"'{_show(text)}' er ikke et heltal")
+    return int(t)
+
+
+def _bool(text: str) -> bool:
+    v = _YES.get(text.strip().lower())
+    if v is None:
+        raise _Bad(f"'{_show(text)}' skal være ja eller nej")
+    return v
+
+
+def _year_map(text: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for k, v in _split_pairs(text):
+        y = _int(k)
+        if str(y) in out:
+            raise _Bad(f"året {y} står to gange")
+        out[str(y)] = _float(v)
+    return out
+
+
+def _horizon(text: str) -> list[int]:
+    m = re.fullmatch(r"\s*([+-]?\d{1,6})\s*-\s*([+-]?\d{1,6})\s*", text)
+    if not m:
+        raise _Bad(f"'{_show(text)}' skal skrives som fx 2019-2024")
+    return [int(m.group(1)), int(m.group(2))]
+
+
+def _haircut(text: str) -> dict[str, float]:
+    out = {"lav": 0.0, "middel": 0.0, "høj": 0.0}
+    for k, v in _split_pairs(text):
+        name = {"hoej": "høj", "hoj": "høj"}.get(k.strip().lower(), k.strip().lower())
+        if name not in out:
+            raise _Bad(f"ukendt risikoniveau '{_show(k)}' (brug lav, middel eller høj)")
+        out[name] = _float(v)
+    return out
+
+
+def _variants(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for k, v in _split_pairs(text):
+        out[k] = v
+    return out
+
+
+def _covers(text: str) -> list[str]:
+    return [] if text.strip().lower() == _NO_COVERS else _split(text)
+
+
+def _text(text: str) -> str:
+    return text.strip()
+
+
+# param -> (scenario field, decoder)
+_DECODERS: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "cat": ("catalogues", _split),
+    "base": ("base_year", _int),
+    "horizon": ("horizon", _horizon),
+    "objective": ("objective", _text),
+    "rate": ("discount_rate", _float),
+    "npv_years": ("npv_extra_years", _int),
+    "covers": ("pool_covers", _covers),
+    "risk": ("max_risk", _text),
+    "risky": ("max_risky_share", _float),
+    "haircut": ("risk_haircut", _haircut),
+    "payback": ("max_payback_years", _int),
+    "in": ("force_in", _split),
+    "out": ("force_out", _split),
+    "variant": ("variants", _variants),
+    "deps": ("dependencies", _bool),
+    "solver": ("solver", _text),
+    "time": ("time_limit", _float),
+    "align": ("alignment", _text),
+    "extend": ("extend_permanent", _bool),
+    "pl": ("price_index", _year_map),
+}
+# the order in which fields are applied (horizon before the pool, force_in before force_out)
+_FIELD_ORDER = ("catalogues", "base_year", "horizon", "objective", "discount_rate", "npv_extra_years", "pool",
+                "pool_covers", "max_risk", "max_risky_share", "risk_haircut", "max_payback_years", "force_in",
+                "force_out", "variants", "dependencies", "solver", "time_limit", "alignment", "extend_permanent",
+                "price_index")
+_PARAM_OF = {field: p for p, (field, _) in _DECODERS.items()} | {"pool": "pool"}
+
+
+_MARKUP = frozenset("[]<>*`\\#|$~{}")
+
+
+def _show(value: object, limit: int = 40) -> str:
+    """A value made safe to show in a notice: short, no control or markup characters."""
+    text = str(value)
+    cut = text[:limit]
+    cut = "".join("?" if (ch in _MARKUP or not ch.isprintable()) else ch for ch in cut)
+    return cut + ("…" if len(text) > limit else "")
+
+
+def _list_text(items: Sequence[str], limit: int = 8) -> str:
+    shown = ", ".join(_show(x, 30) for x in items[:limit])
+    return shown + (f" og {len(items) - limit} flere" if len(items) > limit else "")
+
+
+def _reason(e: ScenarioError) -> str:
+    text = str(e)
+    for prefix in ("Ugyldigt scenarie: ", "Scenariet passer ikke til data: "):
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+    return _show(text, 200)
+
+
+def _value_of(raw: object) -> str:
+    if isinstance(raw, list | tuple):
+        raw = raw[-1] if raw else ""
+    return raw if isinstance(raw, str) else str(raw)
+
+
+def from_query(params: Mapping[str, str | list[str]], ds: DataSet, *,
+               ignore: Collection[str] = ()) -> tuple[Scenario, list[str]]:
+    """The scenario described by the query parameters, and a Danish notice per problem.
+
+    Never raises. `ignore` names parameters the page uses for other purposes (no notice for them).
+    """
+    notices: list[str] = []
+    try:
+        decoded: dict[str, Any] = {}
+        pool_total: Any = "absent"
+        pool_year: Any = "absent"
+        for name, raw in params.items():
+            name_s = str(name)
+            if name_s in ignore:
+                continue
+            if name_s not in QUERY_KEYS:
+                notices.append(f"Adressen indeholder en ukendt indstilling '{_show(name_s)}', som ignoreres.")
+                continue
+            text = _value_of(raw)
+            if len(text) > MAX_VALUE_LENGTH:
+                notices.append(f"Indstillingen '{name_s}' i adressen er for lang og ignoreres; "
+                               "standardværdien bruges.")
+                continue
+            try:
+                if name_s == "pool":
+                    pool_total = None if text.strip().lower() == _NO_POOL_TOTAL else _float(text)
+                elif name_s == "pool_year":
+                    pool_year = _year_map(text)
+                else:
+                    field, decode = _DECODERS[name_s]
+                    decoded[field] = decode(text)
+            except _Bad as e:
+                notices.append(f"Indstillingen '{name_s}' i adressen kunne ikke læses ({e}); standardværdien bruges.")
+        if pool_total != "absent" or pool_year != "absent":
+            decoded["pool"] = {"total": None if pool_total == "absent" else pool_total,
+                               "per_year": {} if pool_year == "absent" else pool_year}
+        scenario = _build(decoded, notices)
+        fitted, more = fit_to_dataset(scenario, ds)
+        return fitted, notices + more
+    except Exception:  # noqa: BLE001 - the URL is user input: never fail on it
+        notices.append("Scenariet i adressen kunne ikke læses; standardscenariet bruges.")
+        try:
+            fitted, more = fit_to_dataset(Scenario(), ds)
+            return fitted, notices + more
+        except Exception:  # noqa: BLE001
+            return Scenario(), notices
+
+
+def lenient_scenario(data: Mapping[str, Any]) -> tuple[Scenario, list[str]]:
+    """A scenario from JSON-shaped data, dropping (with a Danish notice) every field that is invalid
+    instead of failing. Used for saved scenarios written by an older or newer version."""
+    notices: list[str] = []
+    known = set(Scenario.model_fields)
+    decoded: dict[str, Any] = {}
+    for k, v in data.items():
+        if k in known:
+            decoded[k] = v
+        else:
+            notices.append(f"Feltet '{_show(k)}' kendes ikke og ignoreres.")
+    return _build(decoded, notices, where="Feltet"), notices
+
+
+def _build(decoded: Mapping[str, Any], notices: list[str], where: str = "Indstillingen") -> Scenario:
+    """Apply the decoded fields one at a time on top of the defaults, keeping each that validates."""
+    data = Scenario().to_json()
+    for field in _FIELD_ORDER:
+        if field not in decoded:
+            continue
+        value = decoded[field]
+        name = _PARAM_OF.get(field, field) if where == "Indstillingen" else field
+        label = f"{where} '{name}'" + (" i adressen" if where == "Indstillingen" else "")
+        if field == "force_out" and isinstance(value, list):
+            both = [k for k in value if k in data["force_in"]]
+            if both:
+                notices.append(f"{label}: {_list_text(both)} er også tvunget med og er fjernet fra 'tvunget fra'.")
+                value = [k for k in value if k not in both]
+        if field == "pool" and isinstance(value, Mapping) and isinstance(value.get("per_year"), Mapping):
+            y0, y1 = data["horizon"]
+            outside = [y for y in value["per_year"] if not (str(y).strip().lstrip("+-").isdigit()
+                                                            and y0 <= int(y) <= y1)]
+            if outside:
+                notices.append(f"{label}: år uden for horisonten {y0}-{y1} ignoreres ({_list_text([str(y) for y in outside])}).")
+                value = {**value, "per_year": {y: a for y, a in value["per_year"].items() if y not in outside}}
+        trial = {**data, field: value}
+        try:
+            Scenario.from_json(trial)
+        except ScenarioError as e:
+            notices.append(f"{label} er ugyldig ({_reason(e)}); standardværdien bruges.")
+            continue
+        except Exception:  # noqa: BLE001
+            notices.append(f"{label} er ugyldig; standardværdien bruges.")
+            continue
+        data = trial
+    return Scenario.from_json(data)
+
+
+def fit_to_dataset(scenario: Scenario, ds: DataSet) -> tuple[Scenario, list[str]]:
+    """The scenario with every catalogue, proposal and variant that the dataset does not have
+    removed, and a Danish notice per removal. Never raises."""
+    notices: list[str] = []
+    known = [c.id for c in ds.catalogues]
+    if not known:
+        return scenario, ["Der er ingen kataloger i data."]
+    data = scenario.to_json()
+    cats = [c for c in data["catalogues"] if c in known]
+    gone = [c for c in data["catalogues"] if c not in known]
+    if gone:
+        notices.append(f"Kataloget/katalogerne {_list_text(gone)} findes ikke i data og er fjernet fra scenariet.")
+    if not cats:
+        cats = [c for c in Scenario().catalogues if c in known] or known[:1]
+        notices.append(f"Scenariet har intet katalog, der findes i data; {_list_text(cats)} bruges.")
+    data["catalogues"] = cats
+    chosen = {p.key for c in ds.catalogues if c.id in cats for p in c.proposals}
+
+    def keep_keys(field: str, what: str) -> None:
+        keys = list(dict.fromkeys(data[field]))
+        unknown = [k for k in keys if not ds.has(k)]
+        outside = [k for k in keys if ds.has(k) and k not in chosen]
+        if unknown:
+            notices.append(f"{what}: forslag, der ikke findes i data, er fjernet: {_list_text(unknown)}.")
+        if outside:
+            notices.append(f"{what}: forslag uden for de valgte kataloger er fjernet: {_list_text(outside)}.")
+        data[field] = [k for k in keys if k in chosen]
+
+    keep_keys("force_in", "Tvunget med")
+    keep_keys("force_out", "Tvunget fra")
+    variants: dict[str, str] = {}
+    for key, name in data["variants"].items():
+        if key not in chosen:
+            notices.append(f"Låst variant: forslaget {_show(key)} findes ikke i de valgte kataloger og er fjernet.")
+        elif name not in ds.proposal(key).variant_names:
+            notices.append(f"Låst variant: {_show(key)} har ingen variant '{_show(name)}'; låsen er fjernet.")
+        else:
+            variants[key] = name
+    data["variants"] = variants
+    try:
+        fitted = Scenario.from_json(data)
+    except ScenarioError as e:
+        notices.append(f"Scenariet kunne ikke tilpasses data ({_reason(e)}); standardscenariet bruges.")
+        fitted = Scenario.from_json({**Scenario().to_json(), "catalogues": cats})
+    try:
+        fitted.validate_for(ds)
+    except ScenarioError as e:
+        notices.append(f"Scenariet passer ikke til data ({_reason(e)}); pris- og lønindstillingerne nulstilles.")
+        d = Scenario()
+        reset = fitted.to_json() | {"base_year": d.base_year, "price_index": {}}
+        try:
+            fitted = Scenario.from_json(reset)
+            fitted.validate_for(ds)
+        except ScenarioError as e2:
+            notices.append(f"Scenariet passer stadig ikke til data ({_reason(e2)}).")
+    return fitted, notices

@@ -1,0 +1,108 @@
+"""Dashboard: shareable links, what-if view, saved scenarios, export buttons (AppTest)."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from portfolio.scenario import Scenario
+from tests.test_app import APP, metrics, table
+
+
+@pytest.fixture(autouse=True)
+def _own_db(tmp_path, monkeypatch):
+    monkeypatch.setenv("PORTFOLIO_DB_PATH", str(tmp_path / "scenarier.sqlite"))
+    monkeypatch.delenv("PORTFOLIO_DB_URL", raising=False)
+    from ui import share
+
+    share.store.clear()
+
+
+def run_with(spec: dict | None = None, query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    if spec is not None:
+        at.session_state["pending_scenario"] = Scenario.from_json(spec).to_json()
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_url_round_trip():
+    spec = {"pool": {"total": 30000, "per_year": {"2019": 9000}}, "force_in": ["BU02"], "force_out": ["TV02"],
+            "max_risk": "middel", "variants": {"SI05": "Model 2"}}
+    at = run_with(spec)
+    want = at.session_state["last_scenario"]
+    params = {k: v for k, v in at.query_params.items()}
+    assert params, "the page URL must carry the scenario"
+    shared = run_with(query={k: (v[0] if isinstance(v, list) else v) for k, v in params.items()})
+    assert shared.session_state["last_scenario"].to_json() == want.to_json()
+    assert metrics(shared) == metrics(at)
+    assert table(shared)["BU02"]["Status"] == "Tvunget med"
+
+
+def test_tampered_url_falls_back_with_notice():
+    at = run_with(query={"pool": "mange", "in": "BU02,XX99", "risk": "ekstrem"})
+    warn = " ".join(w.value for w in at.warning)
+    assert "Linket indeholdt indstillinger" in warn
+    assert not at.error
+    assert metrics(at)["Forslag i porteføljen"]
+
+
+def test_toggle_prices_in_table():
+    at = run_with()
+    rows = table(at)
+    texts = {k: r["Pris for at skifte"] for k, r in rows.items()}
+    out = [k for k, r in rows.items() if r["Status"] == "Fravalgt af optimeringen"]
+    inside = [k for k, r in rows.items() if r["Status"] == "Valgt af optimeringen"]
+    assert all(("at tage med" in texts[k]) or ("Kan" in texts[k]) for k in out)
+    assert all(("at tage fra" in texts[k]) or ("Kan" in texts[k]) for k in inside)
+    assert any(texts[k].startswith("Koster") and "mio. kr." in texts[k] for k in out)
+
+
+def test_whatif_view_and_simulation():
+    at = run_with()
+    at.radio(key="view").set_value("Hvad nu hvis").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Puljefront" in s.value for s in at.subheader)
+    at.number_input(key="mc_n").set_value(100).run()
+    at.button(key="mc_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    labels = [m.label for m in at.metric]
+    assert "Nettoeffekt, median (P50)" in labels
+    assert "Sandsynlighed for at tjene sig hjem" in labels
+
+
+def test_adopting_an_alternative_locks_it():
+    at = run_with()
+    at.radio(key="view").set_value("Hvad nu hvis").run()
+    at.number_input(key="alt_tolerance").set_value(10.0).run()
+    buttons = [b for b in at.button if b.key and b.key.startswith("adopt_")]
+    assert buttons, "the default scenario has alternatives within 10 %"
+    buttons[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.radio(key="view").value == "Forslag"
+    rows = table(at)
+    assert any(r["Valg"] in ("Med", "Ikke med") for r in rows.values())
+
+
+def test_save_open_and_compare_scenarios():
+    at = run_with({"pool": {"total": 15000}})
+    at.radio(key="view").set_value("Del, gem og eksportér").run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.text_input(key="save_name").input("Stram pulje")
+    at.text_input(key="save_note").input("15 mio. kr.")
+    at.button[[b.label for b in at.button].index("Gem scenariet")].click().run()
+    assert any("Gemt som 'Stram pulje'" in s.value for s in at.success)
+    # change the pool, save again, then open the first one
+    at.text_input(key="pool_text").input("40").run()
+    at.text_input(key="save_name").input("Stor pulje")
+    at.button[[b.label for b in at.button].index("Gem scenariet")].click().run()
+    pick = at.selectbox(key="saved_pick")
+    first = next(o for o in pick.options if "Stram" in o)
+    pick.set_value(pick.options.index(first) if isinstance(pick.value, int) else first)
+    at.run()
+    at.button(key="saved_open").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert metrics(at)["Brugt / pulje, mio. kr."].endswith("/ 15,0")

@@ -1,0 +1,433 @@
+"""The pool frontier (portfolio/frontier.py) and the reusable HiGHS model it falls back on.
+
+The reference is an exhaustive enumerator written here from the rules' definitions (not from the
+optimiser's code): every selection with at most one variant per proposal, the rules checked one
+by one, the objective computed from the yearly amounts. The other analysis tests import it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import statistics
+import time
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from portfolio.cli import main
+from portfolio.data import load_dataset
+from portfolio.frontier import frontier_points, pareto_applies, pool_frontier, pool_max_of
+from portfolio.model import DataSet
+from portfolio.optimiser import (
+    Instance,
+    InstanceCache,
+    Item,
+    ObjectiveSpec,
+    ReusableModel,
+    Rules,
+    build_instance,
+    check_selection,
+    optimise,
+)
+from portfolio.scenario import Scenario
+
+TOL = 1e-6
+
+
+# --- the independent enumerator ---------------------------------------------------------------
+
+
+def item_worth(it: Item, spec: ObjectiveSpec) -> float:
+    """An item's objective contribution from the definitions (savings positive)."""
+    keep = 1.0 - spec.haircut[it.risk]
+    perm = [(p - s) + keep * s for p, s in zip(it.permanent, it.savings or (0.0,) * len(it.permanent), strict=True)]
+    net = [p + i for p, i in zip(perm, it.investment, strict=True)]
+    if spec.kind == "net":
+        return -sum(net)
+    if spec.kind == "permanent":
+        return -sum(perm)
+    if spec.kind == "annual":
+        return -perm[-1]
+    r = spec.discount_rate
+    pv = sum(-a / (1 + r) ** t for t, a in enumerate(net))
+    return pv + sum(-perm[-1] / (1 + r) ** (len(net) + k) for k in range(spec.npv_extra_years))
+
+
+def selections(inst: Instance) -> np.ndarray:
+    """Every selection (at most one variant per proposal) as 0/1 rows over the items."""
+    keys: dict[str, list[int]] = {}
+    for i, it in enumerate(inst.items):
+        keys.setdefault(it.key, []).append(i)
+    rows = []
+    for combo in itertools.product(*[[None, *idx] for idx in keys.values()]):
+        row = np.zeros(len(inst.items))
+        for i in combo:
+            if i is not None:
+                row[i] = 1.0
+        rows.append(row)
+    return np.array(rows).reshape(len(rows), len(inst.items))
+
+
+def allowed(inst: Instance, X: np.ndarray, rules: Rules | None = None) -> np.ndarray:
+    """Which rows of X satisfy the rules (the instance's, or `rules`), straight from their meaning."""
+    r = inst.rules if rules is None else rules
+    items = inst.items
+    ok = np.ones(len(X), dtype=bool)
+    tol = 1e-7
+    of_key: dict[str, list[int]] = {}
+    for i, it in enumerate(items):
+        of_key.setdefault(it.key, []).append(i)
+    pool = np.array([[float(a) for a in it.pool_investment] for it in items]).reshape(len(items), len(inst.years))
+    total = pool.sum(axis=1)
+    if r.pool_total is not None:
+        ok &= X @ total <= r.pool_total + tol
+    for y, cap in r.pool_per_year:
+        ok &= X @ pool[:, inst.years.index(y)] <= cap + tol
+    if r.max_risk is not None:
+        ok &= X[:, [i for i, it in enumerate(items) if it.risk > r.max_risk]].sum(axis=1) == 0
+    if r.max_payback is not None:
+        bad = [i for i, it in enumerate(items) if it.payback is None or it.payback > r.max_payback]
+        ok &= X[:, bad].sum(axis=1) == 0
+    if r.max_risky_share is not None:
+        risky = np.array([t if it.risk >= 1 else 0.0 for t, it in zip(total, items, strict=True)])
+        ok &= X @ risky <= r.max_risky_share * (X @ total) + tol
+    for k in r.force_in:
+        ok &= X[:, of_key[k]].sum(axis=1) == 1
+    for k in r.force_out:
+        ok &= X[:, of_key[k]].sum(axis=1) == 0
+    for k, v in r.pinned:
+        ok &= X[:, [i for i in of_key[k] if items[i].variant != v]].sum(axis=1) == 0
+    if r.dependencies:
+        for i, it in enumerate(items):
+            for req in it.requires:
+                if req == it.key:
+                    continue
+                have = X[:, of_key[req]].sum(axis=1) if req in of_key else np.zeros(len(X))
+                ok &= X[:, i] <= have
+    return ok
+
+
+def worths(inst: Instance) -> np.ndarray:
+    return np.array([item_worth(it, inst.objective) for it in inst.items])
+
+
+def best_by_enumeration(inst: Instance, rules: Rules | None = None) -> float | None:
+    X = selections(inst)
+    ok = allowed(inst, X, rules)
+    return float((X[ok] @ worths(inst)).max()) if ok.any() else None
+
+
+def is_allowed(inst: Instance, chosen: tuple[int, ...] | list[int], rules: Rules | None = None) -> bool:
+    row = np.zeros((1, len(inst.items)))
+    row[0, list(chosen)] = 1.0
+    keys = [inst.items[i].key for i in chosen]
+    return len(set(keys)) == len(keys) and bool(allowed(inst, row, rules)[0])
+
+
+@st.composite
+def small_instances(draw: st.DrawFn, max_props: int = 8, resource_rules: bool = True) -> Instance:
+    """Random instances small enough to enumerate (at most ~3.000 selections)."""
+    n_years = draw(st.integers(1, 3))
+    years = tuple(range(2019, 2019 + n_years))
+    n_props = draw(st.integers(1, max_props))
+    keys = [f"P{k}" for k in range(n_props)]
+    combos, nvs = 1, []
+    for _ in keys:
+        nv = draw(st.sampled_from([1, 1, 1, 2, 3]))
+        while nv > 1 and combos * (nv + 1) > 3000:
+            nv -= 1
+        if combos * (nv + 1) > 3000:
+            break
+        combos *= nv + 1
+        nvs.append(nv)
+    keys = keys[:len(nvs)]
+    ints = st.lists(st.integers(0, 40), min_size=n_years, max_size=n_years)
+    items = []
+    for key, nv in zip(keys, nvs, strict=True):
+        requires = ()
+        if draw(st.integers(0, 3)) == 0:
+            requires = (draw(st.sampled_from([k for k in keys if k != key] + ["OUTSIDE"])),)
+        for v in range(nv):
+            pool = draw(ints)
+            extra = draw(ints)
+            saving = [-3 * a for a in draw(ints)]
+            cost = draw(st.lists(st.integers(0, 10), min_size=n_years, max_size=n_years))
+            items.append(Item(
+                key=key, variant=f"M{v + 1}" if nv > 1 else None, risk=draw(st.integers(0, 2)),
+                payback=draw(st.none() | st.integers(1, 5)),
+                pool_investment=tuple(map(float, pool)),
+                investment=tuple(float(a + b) for a, b in zip(pool, extra, strict=True)),
+                permanent=tuple(float(s + c) for s, c in zip(saving, cost, strict=True)),
+                savings=tuple(map(float, saving)), requires=requires))
+    force_in = draw(st.lists(st.sampled_from(keys), max_size=2, unique=True))
+    force_out = [k for k in draw(st.lists(st.sampled_from(keys), max_size=2, unique=True)) if k not in force_in]
+    multi = [k for k, nv in zip(keys, nvs, strict=True) if nv > 1]
+    pinned = []
+    if multi and draw(st.booleans()):
+        k = draw(st.sampled_from(multi))
+        pinned.append((k, draw(st.sampled_from([it.variant for it in items if it.key == k]))))
+    per_year: tuple[tuple[int, float], ...] = ()
+    share = None
+    if resource_rules:
+        per_year = tuple((y, float(draw(st.integers(0, 120)))) for y in years if draw(st.integers(0, 2)) == 0)
+        share = draw(st.none() | st.integers(0, 10).map(lambda k: k / 10))
+    rules = Rules(
+        pool_total=draw(st.none() | st.integers(0, 300).map(float)), pool_per_year=per_year,
+        max_risk=draw(st.none() | st.integers(0, 2)), max_risky_share=share,
+        max_payback=draw(st.none() | st.integers(1, 5)), force_in=tuple(force_in), force_out=tuple(force_out),
+        pinned=tuple(pinned), dependencies=draw(st.booleans()))
+    spec = ObjectiveSpec(kind=draw(st.sampled_from(["net", "permanent", "annual", "npv"])),
+                         discount_rate=draw(st.sampled_from([0.0, 0.04])), npv_extra_years=draw(st.integers(0, 2)),
+                         haircut=tuple(draw(st.sampled_from([0.0, 0.5])) for _ in range(3)))  # type: ignore[arg-type]
+    return Instance(years=years, items=tuple(items), rules=rules, objective=spec)
+
+
+PROPS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+# --- the reusable model ---------------------------------------------------------------------------
+
+
+@PROPS
+@given(small_instances(), st.data())
+def test_reusable_model_matches_enumeration_after_rule_changes(inst: Instance, data: st.DataObject) -> None:
+    model = ReusableModel(inst)
+    keys = list(inst.by_key)
+    for _ in range(3):
+        rules = replace(inst.rules,
+                        force_in=tuple(data.draw(st.lists(st.sampled_from(keys), max_size=2, unique=True))),
+                        force_out=(), pool_total=data.draw(st.none() | st.integers(0, 200).map(float)),
+                        dependencies=data.draw(st.booleans()),
+                        max_risky_share=data.draw(st.none() | st.sampled_from([0.0, 0.3, 1.0])))
+        rest = [k for k in keys if k not in rules.force_in]
+        rules = replace(rules, force_out=tuple(data.draw(st.lists(st.sampled_from(rest), max_size=2, unique=True)))
+                        if rest else ())
+        model.set_rules(rules)
+        raw = model.solve()
+        best = best_by_enumeration(inst, rules)
+        if best is None:
+            assert raw.status == "infeasible" and raw.chosen is None
+        else:
+            assert raw.status == "optimal"
+            assert is_allowed(inst, raw.chosen, rules)
+            assert math.fsum(worths(inst)[list(raw.chosen)]) == pytest.approx(best, abs=TOL)
+
+
+# --- the frontier on random instances -----------------------------------------------------------
+
+
+def check_frontier(inst: Instance, pools: list[float], method: str) -> None:
+    points, used = frontier_points(inst, pools, method=method)  # type: ignore[arg-type]
+    if method != "auto":
+        assert used == method
+    X = selections(inst)
+    w = worths(inst)
+    prev: tuple[str, ...] = ()
+    for pool, p in zip(pools, points, strict=True):
+        rules = replace(inst.rules, pool_total=pool)
+        ok = allowed(inst, X, rules)
+        assert p.pool == pool
+        if not ok.any():
+            assert p.status == "infeasible" and p.objective is None and p.selected == ()
+        else:
+            best = float((X[ok] @ w).max())
+            assert p.status == "optimal"
+            assert p.objective == pytest.approx(best, abs=TOL)
+            idx = [i for i, it in enumerate(inst.items) if (it.key, it.variant) in set(p.selected)]
+            assert len(idx) == len(p.selected)
+            assert is_allowed(inst, idx, rules)
+            assert math.fsum(w[idx]) == pytest.approx(best, abs=TOL)
+        labels = tuple(it.label for it in inst.items if (it.key, it.variant) in set(p.selected))
+        assert set(p.entered) == set(labels) - set(prev)
+        assert set(p.left) == set(prev) - set(labels)
+        prev = labels
+
+
+@PROPS
+@given(small_instances(), st.lists(st.integers(0, 400), max_size=4))
+def test_frontier_matches_enumeration(inst: Instance, extra: list[int]) -> None:
+    top = pool_max_of(inst)
+    pools = sorted({*np.linspace(0.0, top, 7).tolist(), *map(float, extra)})
+    check_frontier(inst, pools, "auto")
+    check_frontier(inst, pools, "milp")
+    if pareto_applies(inst.rules):
+        check_frontier(inst, pools, "pareto")
+
+
+@PROPS
+@given(small_instances(resource_rules=False))
+def test_pool_max_admits_every_eligible_proposal(inst: Instance) -> None:
+    # at pool_max the pool in total no longer binds: the optimum is the one without a total pool
+    top = pool_max_of(inst)
+    (point,), _ = frontier_points(inst, [top])
+    unbounded = best_by_enumeration(inst, replace(inst.rules, pool_total=None))
+    if unbounded is None:
+        assert point.objective is None
+    else:
+        assert point.objective == pytest.approx(unbounded, abs=TOL)
+    # and it is the least such pool when every pool use is non-negative: the eligible proposals'
+    # largest variants need all of it together
+    excluded = set()
+    for rule in inst.all_rules():
+        excluded |= inst.excluded_by(rule)
+    need = sum(max([inst.items[i].pool_total for i in idx if i not in excluded], default=0.0)
+               for idx in inst.by_key.values())
+    assert top == pytest.approx(need)
+
+
+# --- the real catalogue -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ds() -> DataSet:
+    return load_dataset()
+
+
+@pytest.fixture(scope="module")
+def cache(ds: DataSet) -> InstanceCache:
+    return InstanceCache(ds)
+
+
+def with_pool(sc: Scenario, total: float) -> Scenario:
+    per_year = {} if sc.pool is None else {str(y): a for y, a in sc.pool.per_year.items()}
+    return sc.replace(pool={"total": total, "per_year": per_year})
+
+
+SCENARIOS = {
+    "standard": {},
+    "risiko og tvang": {"max_risk": "middel", "force_in": ["TV01"], "force_out": ["SI02"], "variants": {"SI05": "Model 2"}},
+    "pulje pr. år + risikoandel": {"pool": {"total": 20000, "per_year": {"2019": 8000}}, "max_risky_share": 0.5},
+    "npv, haircut": {"objective": "npv", "npv_extra_years": 3, "risk_haircut": {"middel": 0.25, "høj": 0.5},
+                     "pool": {"per_year": {"2020": 6000}}},
+}
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_frontier_equals_independent_optimisations(ds, cache, name):
+    sc = Scenario.from_json(SCENARIOS[name])
+    fr = pool_frontier(ds, sc, 50, cache=cache)
+    assert len(fr.points) == 50
+    assert fr.points[0].pool == 0 and fr.points[-1].pool == fr.pool_max
+    steps = np.diff([p.pool for p in fr.points])
+    assert np.allclose(steps, fr.pool_max / 49)
+    assert fr.unit == "1.000 kr., 2020 p/l"
+    assert fr.current_pool == (None if sc.pool is None else sc.pool.total)
+    objectives = [p.objective for p in fr.points if p.objective is not None]
+    assert objectives == sorted(objectives)  # more pool never hurts
+    inst = build_instance(ds, sc, cache)
+    for p in fr.points[::6] + fr.points[-1:]:
+        res = optimise(ds, with_pool(sc, p.pool), cache=cache)
+        assert res.status == p.status, p.pool
+        if res.objective is None:
+            assert p.objective is None
+            continue
+        assert p.objective == pytest.approx(res.objective, abs=TOL)
+        at = replace(inst, rules=replace(inst.rules, pool_total=p.pool))
+        idx = [i for i, it in enumerate(inst.items) if (it.key, it.variant) in set(p.selected)]
+        assert check_selection(at, idx) == []
+
+
+def test_standard_frontier_numbers(ds, cache):
+    fr = pool_frontier(ds, Scenario(), 50, cache=cache)
+    assert fr.method == "pareto"
+    # the pool that admits everything: every KK2020 investment is Service or Anlæg, SI05 at its
+    # larger variant (Model 2: 3.100 of pool)
+    inst = build_instance(ds, Scenario(), cache)
+    assert fr.pool_max == pytest.approx(sum(it.pool_total for it in inst.items if it.label != "SI05 (Model 1)"))
+    assert fr.pool_max == pytest.approx(72_145)
+    assert fr.points[-1].objective == pytest.approx(279_800)  # every net-positive proposal
+    assert fr.points[0].objective == 0 and fr.points[0].selected == ()
+    # the cheapest first step: HA03 (pool 1.400, net 11.100) is the best use of 1.472
+    assert fr.points[1].selected == (("HA03", None),) and fr.points[1].objective == pytest.approx(11_100)
+    assert fr.changes() == tuple(p for p in fr.points if p.entered or p.left)
+    assert fr.points[1] in fr.changes() and len(fr.changes()) >= 20
+
+
+def test_a_proposal_leaves_as_the_pool_grows(ds, cache):
+    """Optimal sets are not nested. Find by computation a pool step where a proposal leaves (not a
+    variant switch), and prove with independent optimisations that it must: below, forcing it
+    out costs; above, forcing it in costs."""
+    sc = Scenario()
+    fr = pool_frontier(ds, sc, 50, cache=cache)
+    found = None
+    for before, after in itertools.pairwise(fr.points):
+        gone = [lab for lab in after.left if lab.split(" ")[0] not in {x.split(" ")[0] for x in after.entered}]
+        if gone:
+            found = (before, after, gone[0].split(" ")[0])
+            break
+    assert found is not None, "no proposal ever leaves (the sets would be nested)"
+    before, after, key = found
+    low, high = with_pool(sc, before.pool), with_pool(sc, after.pool)
+    assert key in {k for k, _ in optimise(ds, low).selected}
+    assert optimise(ds, low.replace(force_out=[key])).objective < before.objective - 1
+    assert key not in {k for k, _ in optimise(ds, high).selected}
+    assert optimise(ds, high.replace(force_in=[key])).objective < after.objective - 1
+    assert after.objective > before.objective
+
+
+def test_infeasible_points_are_labelled(ds, cache):
+    # TV01 forced in needs 27.050 of the pool: every smaller pool has no portfolio
+    sc = Scenario.from_json({"force_in": ["TV01"]})
+    fr = pool_frontier(ds, sc, 30, cache=cache)
+    for p in fr.points:
+        if p.pool < 27_050 - 1e-6:
+            assert p.status == "infeasible" and p.objective is None and p.selected == ()
+        else:
+            assert p.status == "optimal" and ("TV01", None) in p.selected
+    first = next(p for p in fr.points if p.status == "optimal")
+    assert "TV01" in first.entered
+
+
+def test_points_validation(ds):
+    with pytest.raises(ValueError):
+        pool_frontier(ds, Scenario(), 1)
+    fr = pool_frontier(ds, Scenario(), 2)
+    assert [p.pool for p in fr.points] == [0.0, fr.pool_max]
+
+
+def test_frontier_speed(ds, cache):
+    sc = Scenario()
+    pool_frontier(ds, sc, 50, cache=cache)
+    times = []
+    for _ in range(7):
+        t = time.perf_counter()
+        pool_frontier(ds, sc, 50, cache=cache)
+        times.append(time.perf_counter() - t)
+    # the target is < 100 ms (bench/bench_analysis.py measures a few ms); room for a loaded machine
+    assert statistics.median(times) < 0.1
+
+
+# --- CLI ---------------------------------------------------------------------------------------------
+
+
+def test_cli_frontier_json(capsys, tmp_path):
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps({"pool": {"total": 20000}}), encoding="utf-8")
+    code = main(["frontier", "--scenario", str(path), "--points", "5", "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    doc = json.loads(out)
+    assert list(doc)[:3] == ["pool_max", "unit", "points"]
+    assert doc["pool_max"] == 72145 and doc["current_pool"] == 20000
+    assert [p["pool"] for p in doc["points"]] == [0, 18036.25, 36072.5, 54108.75, 72145]
+    last = doc["points"][-1]
+    assert last["objective"] == 279800 and last["status"] == "optimal"
+    assert {"key": "SI05", "variant": "Model 1"} in last["selected"]
+    assert set(doc["points"][0]) == {"pool", "objective", "status", "selected", "entered", "left"}
+
+
+def test_cli_frontier_text_and_errors(capsys, tmp_path):
+    assert main(["frontier", "--points", "3"]) == 0
+    out, _ = capsys.readouterr()
+    assert "Puljekurve" in out and "72.145" in out and "279.800" in out
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"pool": {"total": -5}}', encoding="utf-8")
+    assert main(["frontier", "--scenario", str(bad)]) == 2
+    assert main(["frontier", "--points", "1"]) == 2
+    _, err = capsys.readouterr()
+    assert "negativ" in err and "--points" in err

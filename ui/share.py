@@ -1,0 +1,215 @@
+"""Export, saved scenarios, comparison and catalogue upload (the shell around portfolio/export,
+storage, compare and upload)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+import pandas as pd
+import streamlit as st
+
+from portfolio import fmt
+from portfolio.compare import compare
+from portfolio.data import DataError, default_data_dir, read_csv_dir
+from portfolio.export import economy_csv, scenario_json, selected_csv, workbook_bytes
+from portfolio.model import DataSet
+from portfolio.optimiser import Result
+from portfolio.scenario import Scenario, ScenarioError
+from portfolio.storage import ScenarioStore, StorageError, check_against
+from portfolio.upload import (
+    UploadError,
+    merge_catalogue,
+    read_upload,
+    template_csv_zip,
+    template_xlsx,
+)
+
+from . import state
+
+
+@st.cache_resource(show_spinner=False)
+def store() -> ScenarioStore:
+    return ScenarioStore()
+
+
+def _stamp() -> str:
+    return datetime.now().strftime("%Y-%m-%d_%H%M")
+
+
+def export_section(ds: DataSet, scenario: Scenario, result: Result, prices: dict | None) -> None:
+    st.subheader("Eksportér porteføljen")
+    if not result.solved:
+        st.info("Der er ingen gyldig portefølje at eksportere.")
+        return
+    c = st.columns(4)
+    c[0].download_button("Excel-projektmappe (.xlsx)", key="dl_xlsx", type="primary",
+                         data=lambda: workbook_bytes(ds, scenario, result, prices=prices),
+                         file_name=f"portefolje_{_stamp()}.xlsx",
+                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    c[1].download_button("Valgte forslag (CSV)", key="dl_sel", data=lambda: selected_csv(ds, scenario, result),
+                         file_name=f"valgte_forslag_{_stamp()}.csv", mime="text/csv")
+    c[2].download_button("Økonomi pr. år (CSV)", key="dl_eco", data=lambda: economy_csv(ds, scenario, result),
+                         file_name=f"oekonomi_pr_aar_{_stamp()}.csv", mime="text/csv")
+    c[3].download_button("Scenarie (JSON)", key="dl_json", data=lambda: scenario_json(scenario),
+                         file_name=f"scenarie_{_stamp()}.json", mime="application/json",
+                         help="Samme format som kommandolinjen læser: python -m portfolio optimise --scenario FIL")
+    st.caption("Excel-filen indeholder forudsætninger, nøgletal, de valgte forslag i Tabel 1-form, økonomi pr. år, "
+               "måltal pr. udvalg, alle forslag med status og pris for at skifte, og afvigelsesregistret.")
+
+
+def link_section() -> None:
+    st.subheader("Del et link")
+    url = st.context.url
+    qs = "&".join(f"{k}={v}" for k, v in st.query_params.to_dict().items())
+    link = f"{url.split('?')[0] if url else ''}?{qs}" if qs else (url or "")
+    st.code(link or "(adressen vises, når siden køres i en browser)", language=None)
+    st.caption("Adressen i browserens adresselinje følger altid de nuværende indstillinger og valg. "
+               "Kopiér den og send den: modtageren ser den samme portefølje.")
+
+
+def _open(saved_id: int, ds: DataSet) -> None:
+    try:
+        saved = store().get(saved_id)
+    except StorageError as e:
+        st.session_state["share_error"] = str(e)
+        return
+    scenario, warnings = check_against(saved, ds)
+    if saved.catalogue_tables:
+        st.session_state["upload"] = {"token": _token(saved.catalogue_tables), "tables": saved.catalogue_tables,
+                                      "name": f"fra scenariet '{saved.name}'"}
+    st.session_state["pending_scenario"] = scenario.to_json()
+    st.session_state["share_notice"] = (f"Scenariet '{saved.name}' er åbnet."
+                                        + ("".join(f"\n- {w}" for w in warnings) if warnings else ""))
+    st.session_state["view"] = "Forslag"
+
+
+def _token(tables: dict) -> str:
+    return hashlib.sha1(repr(sorted((k, repr(v)) for k, v in tables.items())).encode()).hexdigest()[:16]
+
+
+def saved_section(ds: DataSet, ds_token: str, scenario: Scenario, result: Result) -> None:
+    st.subheader("Gemte scenarier")
+    if st.session_state.get("share_error"):
+        st.error(st.session_state.pop("share_error"))
+    with st.form("save_form", clear_on_submit=True):
+        c1, c2 = st.columns([1, 2])
+        name = c1.text_input("Navn", key="save_name", placeholder="fx Forhandlingsoplæg 2")
+        note = c2.text_input("Note", key="save_note", placeholder="Hvad kendetegner scenariet?")
+        overwrite = st.checkbox("Overskriv, hvis navnet findes", key="save_overwrite")
+        if st.form_submit_button("Gem scenariet", type="primary"):
+            if not name.strip():
+                st.error("Giv scenariet et navn.")
+            else:
+                up = st.session_state.get("upload")
+                try:
+                    store().save(name.strip(), note.strip(), scenario, up["tables"] if up else None,
+                                 overwrite=overwrite)
+                    st.success(f"Gemt som '{name.strip()}'.")
+                except StorageError as e:
+                    st.error(str(e))
+    try:
+        items = store().list()
+    except StorageError as e:
+        st.error(f"Scenarierne kan ikke læses: {e}")
+        return
+    if not items:
+        st.caption("Ingen gemte scenarier endnu.")
+        return
+    st.dataframe(pd.DataFrame([{"Navn": s.name, "Note": s.note, "Kataloger": ", ".join(s.scenario.catalogues),
+                                "Pulje": fmt.tal(s.scenario.pool.total) if s.scenario.pool and s.scenario.pool.total
+                                is not None else "–", "Gemt": s.updated.astimezone().strftime("%d-%m-%Y %H:%M")} for s in items]),
+                 hide_index=True, width="stretch")
+    by_id = {s.id: s for s in items}
+    c1, c2, c3 = st.columns([2, 1, 1])
+    pick = c1.selectbox("Scenarie", list(by_id), format_func=lambda i: by_id[i].name, key="saved_pick")
+    c2.button("Åbn", key="saved_open", on_click=_open, args=(pick, ds), type="primary")
+    if c3.button("Slet", key="saved_delete"):
+        store().delete(pick)
+        st.rerun()
+    with st.expander("Omdøb eller ret noten"):
+        new_name = st.text_input("Nyt navn", value=by_id[pick].name, key=f"rename_{pick}")
+        new_note = st.text_input("Note", value=by_id[pick].note, key=f"renote_{pick}")
+        if st.button("Gem ændringer", key="saved_rename"):
+            try:
+                if new_name.strip() != by_id[pick].name:
+                    store().rename(pick, new_name.strip())
+                if new_note.strip() != by_id[pick].note:
+                    store().update_note(pick, new_note.strip())
+                st.rerun()
+            except StorageError as e:
+                st.error(str(e))
+    st.markdown("**Sammenlign to scenarier**")
+    c1, c2 = st.columns(2)
+    ids = list(by_id)
+    a = c1.selectbox("Scenarie A", ids, format_func=lambda i: by_id[i].name, key="cmp_a")
+    b = c2.selectbox("Scenarie B", ids, index=min(1, len(ids) - 1), format_func=lambda i: by_id[i].name, key="cmp_b")
+    sa, wa = check_against(by_id[a], ds)
+    sb_, wb = check_against(by_id[b], ds)
+    for w in wa + wb:
+        st.warning(w)
+    try:
+        ra = state.optimise_cached(sa.cache_key(), ds_token, ds)
+        rb = state.optimise_cached(sb_.cache_key(), ds_token, ds)
+        cmp = compare(ds, sa, ra, sb_, rb)
+    except ScenarioError as e:
+        st.error(f"Scenarierne kan ikke sammenlignes: {e}")
+        return
+    c1, c2, c3 = st.columns(3)
+    c1.markdown("**Kun i A:** " + (", ".join(cmp.only_a) or "–"))
+    c2.markdown("**Kun i B:** " + (", ".join(cmp.only_b) or "–"))
+    c3.markdown("**I begge:** " + (", ".join(cmp.both) or "–"))
+    st.dataframe(pd.DataFrame([{"Nøgletal": lbl, "A": fmt.tal(va), "B": fmt.tal(vb), "B − A": fmt.tal(vb - va)}
+                               for lbl, va, vb in cmp.figures]), hide_index=True, width="stretch")
+    rows = []
+    for udv, years in sorted(cmp.maaltal.items()):
+        for y, (va, vb) in sorted(years.items()):
+            rows.append({"Udvalg": udv, "År": str(y), "Måltal A": fmt.tal(va), "Måltal B": fmt.tal(vb),
+                         "B − A": fmt.tal(vb - va)})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.caption(f"Beløb i {fmt.unit(sa.base_year)}; besparelser er negative.")
+
+
+def upload_section() -> None:
+    st.subheader("Upload et katalog")
+    c1, c2 = st.columns(2)
+    c1.download_button("Skabelon (Excel)", key="tpl_xlsx", data=template_xlsx, file_name="katalog_skabelon.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    c2.download_button("Skabelon (CSV-filer i zip)", key="tpl_zip", data=template_csv_zip,
+                       file_name="katalog_skabelon.zip", mime="application/zip")
+    files = st.file_uploader("Katalog som Excel-fil, CSV-filer (catalogues.csv, proposals.csv, cashflows.csv …) "
+                             "eller en zip med CSV-filerne", type=["xlsx", "csv", "zip"], accept_multiple_files=True,
+                             key="upload_files")
+    if files and st.button("Indlæs kataloget", key="upload_go", type="primary"):
+        payload = [(f.name, f.getvalue()) for f in files]
+        try:
+            tables = read_upload(payload)
+            merge_catalogue(read_csv_dir(default_data_dir()), tables)
+        except UploadError as e:
+            st.error(f"Filen kunne ikke læses: {e}")
+            return
+        except DataError as e:
+            st.error(f"Kataloget har {len(e.problems)} fejl. Ret dem og upload igen:")
+            st.dataframe(pd.DataFrame([{"Fil": p.file, "Række": p.row, "Kolonne": p.column or "", "Fejl": p.message}
+                                       for p in e.problems]), hide_index=True, width="stretch")
+            return
+        st.session_state["upload"] = {"token": _token(tables), "tables": tables,
+                                      "name": ", ".join(f.name for f in files)}
+        st.success("Kataloget er indlæst og kan vælges under 'Kataloger' i indstillingerne.")
+        st.rerun()
+    up = st.session_state.get("upload")
+    if up:
+        st.info(f"Uploadet katalog i brug i denne session: {up['name']}.")
+        if st.button("Fjern det uploadede katalog", key="upload_remove"):
+            st.session_state.pop("upload")
+            st.rerun()
+
+
+def share_view(ds: DataSet, ds_token: str, scenario: Scenario, result: Result, prices: dict | None) -> None:
+    export_section(ds, scenario, result, prices)
+    st.divider()
+    link_section()
+    st.divider()
+    saved_section(ds, ds_token, scenario, result)
+    st.divider()
+    upload_section()
