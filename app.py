@@ -162,8 +162,8 @@ def main() -> None:
         if result.solved and st.toggle("Vis pris for at skifte", value=True, key="show_prices",
                                        help="Hvad målet ændrer sig med, hvis forslaget tvinges med (når det er ude) "
                                             "eller fra (når det er inde), alt andet lige."):
-            prices = {k: whatif.price_text(tp) for k, tp in whatif.prices_cached(scenario.cache_key(), ds_token,
-                                                                                  ds).items()}
+            prices = {k: whatif.price_text(tp) for k, tp in whatif.prices_cached(scenario.cache_key(), ds_token, ds,
+                                                                                  result).items()}
         df = views.proposal_rows(ds, scope, result, ch, cur_flows, prices)
         options = sorted({n for p in scope for n in p.variant_names})
         views.proposals_table(df, state.editor_key(), options, scenario.base_year)
@@ -182,7 +182,7 @@ def main() -> None:
     elif view == VIEWS[6]:
         views.register_tab(ds, _register(ds_token, ds))
     else:
-        prices_num = ({k: tp.delta for k, tp in whatif.prices_cached(scenario.cache_key(), ds_token, ds).items()}
+        prices_num = ({k: tp.delta for k, tp in whatif.prices_cached(scenario.cache_key(), ds_token, ds, result).items()}
                       if result.solved else None)
         share.share_view(ds, ds_token, scenario, result, prices_num)
 

@@ -8,12 +8,15 @@ stops after k alternatives or at the first portfolio below optimum - tolerance *
 
 The optimum is unique when the best other portfolio is worse by more than 1e-6 (or there is none).
 
-Each alternative carries a scenario delta (`force_in`, `force_out`, `variants`) that makes it the
-only optimum when adopted (`adopt(scenario, alternative)`): it starts from forcing the proposals
-where the alternative differs from the optimum, and while some other portfolio still comes within
-1e-6 * max(1, |objective|) of the alternative under those forces, it also forces the proposals
-where that portfolio differs. The delta is small (usually the added and removed proposals) but
-always reproduces the alternative exactly.
+Each alternative carries the scenario fields `force_in`, `force_out` and `variants` that make it
+the only optimum: the scenario's own forces and pinned variants plus the ones needed. Setting
+them on the scenario (`adopt(scenario, alternative)`, or `scenario.replace(force_in=...,
+force_out=..., variants=...)` with these values: the same scenario) and optimising gives exactly
+the alternative. They are computed: start by forcing the proposals where the alternative differs
+from the optimum; while some other portfolio still beats the alternative or comes within
+1e-6 * max(1, |objective|) of it under those forces (the best portfolio other than the
+alternative, found with a no-good cut), also force the proposals where that portfolio differs.
+The forces added are few (usually the added and removed proposals).
 """
 
 from __future__ import annotations
@@ -38,7 +41,9 @@ class Alternative:
     selected: tuple[tuple[str, str | None], ...]
     added: tuple[str, ...]  # labels in this portfolio but not in the optimum
     removed: tuple[str, ...]  # labels in the optimum but not in this portfolio
-    force_in: tuple[str, ...]  # the scenario delta that reproduces exactly this portfolio (see adopt)
+    # the scenario's force_in / force_out / variants (its own plus those needed) under which this
+    # portfolio is the only optimum; see adopt
+    force_in: tuple[str, ...]
     force_out: tuple[str, ...]
     variants: dict[str, str] = field(default_factory=dict)
 
@@ -55,8 +60,9 @@ class Alternatives:
 
 
 def adopt(scenario: Scenario, alt: Alternative) -> Scenario:
-    """The scenario with the alternative's forces and variants added: optimising it gives exactly
-    the alternative's portfolio."""
+    """The scenario with the alternative's forces and variants (merged with its own, which they
+    already contain when the alternative was computed for this scenario): optimising it gives
+    exactly the alternative's portfolio."""
     return scenario.replace(
         force_in=list(dict.fromkeys([*scenario.force_in, *alt.force_in])),
         force_out=list(dict.fromkeys([*scenario.force_out, *alt.force_out])),
@@ -112,7 +118,8 @@ class _Delta:
             if math.fsum(inst.values[i] for i in raw.chosen) < value - margin:
                 break  # every other portfolio is clearly worse
             separate(raw.chosen)
-        return tuple(f_in), tuple(f_out), pins
+        return ((*rules.force_in, *f_in), (*rules.force_out, *f_out),
+                {**dict(rules.pinned), **pins})
 
 
 def _with_forces(rules: Rules, f_in: list[str], f_out: list[str], pins: dict[str, str]) -> Rules:

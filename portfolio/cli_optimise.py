@@ -80,6 +80,8 @@ def register_commands(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     p = sub.add_parser("optimise", aliases=["optimize"],
                        help="choose the best portfolio for a scenario (JSON file and/or flags)")
     _scenario_arguments(p)
+    p.add_argument("--export", type=Path, default=None, metavar="FILE.xlsx",
+                   help="also write the Excel workbook of the result (the dashboard's export)")
     p = sub.add_parser("frontier", help="the best objective as a function of the pool in total")
     _scenario_arguments(p)
     p.add_argument("--points", type=_positive_int, default=50, help="evenly spaced pools from 0 (at least 2)")
@@ -140,6 +142,19 @@ def run(args: argparse.Namespace, ds: DataSet) -> int:
         print()
     else:
         print_result(sc, inst, res)
+    if getattr(args, "export", None) is not None:
+        if not res.solved:
+            print("Ingen portefølje at eksportere (ingen løsning opfylder reglerne).", file=sys.stderr)
+            return EXIT_OK
+        from .export import workbook_bytes  # noqa: PLC0415 - openpyxl only when exporting
+        from .toggles import toggle_prices  # noqa: PLC0415
+
+        try:
+            args.export.write_bytes(workbook_bytes(ds, sc, res, prices=toggle_prices(ds, sc, res)))
+        except OSError as e:
+            print(f"Kan ikke skrive {args.export}: {e}", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"Excel-projektmappe skrevet: {args.export}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -22,6 +22,12 @@ Two exact methods:
   the optimum is monotone in the pool: a portfolio that is optimal at pool P and uses u <= P is
   also optimal at every pool in [u, P] (the feasible set only shrinks, and it stays feasible), so
   those points need no solve; and a pool below an infeasible one is infeasible too.
+  Before that ("pareto+milp"), the programme solves the relaxation without the per-year pools and
+  the risky share: where the relaxation has no portfolio neither has the scenario, and where its
+  optimum happens to satisfy the dropped rules it is the scenario's optimum (an upper bound that
+  is attained); only the other points go to the MILP.
+
+`Frontier.method` says which was used: "pareto", "pareto+milp" or "milp".
 
 Optimal sets are not nested: a proposal can leave the portfolio when the pool grows (a bigger
 proposal replaces several small ones). `entered` and `left` compare each point's portfolio with
@@ -393,6 +399,8 @@ def frontier_points(inst: Instance, pools: Sequence[float], *, time_limit: float
                     method: Method = "auto") -> tuple[tuple[FrontierPoint, ...], str]:
     """The optimum of `inst` at each pool in total (the instance's other rules unchanged), in the
     order given, and the method used. `method="pareto"` raises ValueError when it does not apply."""
+    if method == "pareto" and not pareto_applies(inst.rules):
+        raise ValueError("the Pareto method alone does not apply to per-year pools or a risky share")
     result = None
     used = "milp"
     if method in ("auto", "pareto") and pareto_applies(inst.rules):

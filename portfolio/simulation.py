@@ -23,8 +23,11 @@ positive (savings_p10 = -p90 is the pessimistic figure).
 
 The core index re-optimises every world: same rules, the scenario's objective computed on the
 realised savings, and counts how often each proposal is in the optimal portfolio (1 = always,
-0 = never). The risk haircut of the scenario is NOT applied in the worlds: the draws replace it
-(the default means play the haircut's role). One reusable HiGHS model is solved per world with
+0 = never), as a share of the worlds solved to proven optimality (`worlds_not_optimal` counts
+the others, normally 0; when the rules admit no portfolio at all the core index is empty).
+The risk haircut of the scenario is NOT applied in the worlds: the draws replace it (the default
+means play the haircut's role), so with spread 0 and mean 1 the worlds reproduce the optimum
+without haircut. One reusable HiGHS model is solved per world with
 only the objective coefficients changed and the previous world's optimum as a warm start; worlds
 with identical coefficients (e.g. every world when all spreads are 0) are solved once.
 
@@ -79,6 +82,7 @@ class SimulationResult:
     p90: float
     prob_repaid: float  # share of worlds with cumulative net < 0 at the last horizon year
     core_index: dict[str, float]  # per proposal: share of worlds where it is in the re-optimised optimum
+    # (of the worlds solved to proven optimality; {} without re-optimisation or when no portfolio exists)
     deterministic_net: float  # net over the horizon with the documents' savings (fraction 1)
     seconds: float
     worlds_not_optimal: int = 0  # re-optimisations that hit the time limit or found no portfolio
@@ -185,7 +189,8 @@ def simulate_instance(inst: Instance, chosen: Sequence[int], n: int = 1000, seed
                     counts[k] += 1
             if progress is not None and ((w + 1) % step == 0 or w + 1 == n):
                 progress(w + 1, n)
-        core = {k: float(counts[j] / n) for j, k in enumerate(keys)} if not_optimal < n else {}
+        solved = n - not_optimal  # shares of the worlds whose optimum is proven
+        core = {k: float(counts[j] / solved) for j, k in enumerate(keys)} if solved > 0 else {}
         if progress is not None and not_optimal == n:
             progress(n, n)
     elif progress is not None:

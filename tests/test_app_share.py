@@ -106,3 +106,47 @@ def test_save_open_and_compare_scenarios():
     at.button(key="saved_open").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert metrics(at)["Brugt / pulje, mio. kr."].endswith("/ 15,0")
+
+
+def _upload(at: AppTest, files) -> AppTest:
+    at.radio(key="view").set_value("Del, gem og eksportér").run()
+    at.file_uploader(key="upload_files").set_value(files).run()
+    at.button(key="upload_go").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_uploading_the_template_adds_a_selectable_catalogue():
+    from portfolio.upload import template_xlsx
+
+    at = _upload(run_with(), ("katalog.xlsx", template_xlsx(),
+                              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    assert "NYT2025" in at.multiselect(key="catalogues").options or any(
+        "nyt investeringskatalog" in o for o in at.multiselect(key="catalogues").options)
+    at.multiselect(key="catalogues").set_value(["KK2020", "NYT2025"]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.radio(key="view").set_value("Forslag").run()
+    assert "NY01" in table(at)
+    assert metrics(at)["Forslag i porteføljen"].endswith("af 23")
+
+
+def test_a_bad_upload_lists_its_errors_in_danish():
+    bad = (["catalogues.csv", "proposals.csv", "cashflows.csv"])
+    cats = "id,name,budget_round,price_level_year,source_document,note\nX1,Test,B,2020,,\n"
+    props = ("key,document_id,title,catalogue,section,presenting_forvaltning,affected_forvaltninger,udvalg,"
+             "price_level_year,first_year,last_year,risk,risk_explicit,risk_reason,pool_applied,"
+             "stated_payback_service_years,stated_payback_total_years,variants,description\n"
+             "BU01,,Kopi,X1,,,,Socialudvalget,2020,2019,2024,lav,ja,,,,,,\n")
+    flows = ("proposal_key,line_id,variant,block,label,styringsomraade,styringsomraade_kilde,udvalg,"
+             "bevilling_udvalg,year,amount,note\nBU01,V1,,varig,x,Drift,dokument,Socialudvalget,,2020,abc,\n")
+    files = [(n, c.encode(), "text/csv") for n, c in zip(bad, (cats, props, flows), strict=True)]
+    at = _upload(run_with(), files)
+    errs = " ".join(e.value for e in at.error)
+    assert "fejl" in errs
+    frames = [d.value for d in at.dataframe if d.value is not None and "Fejl" in d.value.columns]
+    assert frames, "the errors are listed per row and column"
+    text = " ".join(frames[0]["Fejl"].astype(str))
+    assert "BU01" in text
+    assert set(frames[0]["Fil"]) >= {"proposals.csv"}
+    assert "upload" not in at.session_state  # nothing was loaded; the built-in data are untouched
+    assert metrics(at)["Forslag i porteføljen"].endswith("af 22")

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from portfolio import fmt
-from portfolio.alternatives import Alternative, alternatives
+from portfolio.alternatives import Alternative, adopt, alternatives
 from portfolio.frontier import Frontier, pool_frontier
 from portfolio.model import DataSet
 from portfolio.optimiser import Result
@@ -38,8 +38,9 @@ def price_text(tp: TogglePrice) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def prices_cached(scenario_key: str, ds_token: str, _ds: DataSet) -> dict[str, TogglePrice]:
-    return toggle_prices(_ds, Scenario.from_json(scenario_key), cache=state.instance_cache_for(_ds, ds_token))
+def prices_cached(scenario_key: str, ds_token: str, _ds: DataSet, _result: Result) -> dict[str, TogglePrice]:
+    """Toggle prices relative to the portfolio on screen (`_result` is fixed by the scenario key)."""
+    return toggle_prices(_ds, Scenario.from_json(scenario_key), _result, cache=state.instance_cache_for(_ds, ds_token))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -54,8 +55,7 @@ def alternatives_cached(scenario_key: str, k: int, tolerance: float, ds_token: s
 
 
 def _adopt(scenario: Scenario, alt: Alternative) -> None:
-    s = scenario.replace(force_in=list(alt.force_in), force_out=list(alt.force_out), variants=dict(alt.variants))
-    st.session_state["pending_scenario"] = s.to_json()
+    st.session_state["pending_scenario"] = adopt(scenario, alt).to_json()
     st.session_state["view"] = "Forslag"
 
 
