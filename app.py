@@ -18,8 +18,8 @@ from portfolio.urlstate import from_query, to_query
 from ui import share, sidebar, state, views, whatif
 from ui.state import CHOICES, OPTIMISE
 
-VIEWS = ("Forslag", "Måltal pr. udvalg", "Økonomi pr. år", "Kort over forslag", "Hvad nu hvis", "Forslagsvisning",
-         "Afvigelser i dokumenterne", "Del, gem og eksportér")
+VIEWS = ("Forslag", "Måltal pr. udvalg", "Økonomi pr. år", "Kort", "Hvad nu hvis", "Forslagsvisning",
+         "Afvigelser", "Del, gem, eksportér")
 
 st.set_page_config(page_title="Investeringsportefølje", page_icon="📊", layout="wide",
                    initial_sidebar_state="expanded")
@@ -164,7 +164,9 @@ def main() -> None:
                                             "eller fra (når det er inde), alt andet lige."):
             prices = {k: whatif.price_text(tp) for k, tp in whatif.prices_cached(scenario.cache_key(), ds_token, ds,
                                                                                   result).items()}
-        df = views.proposal_rows(ds, scope, result, ch, cur_flows, prices)
+        sim = ss.get("simulation")
+        core = sim[1].core_index if sim and sim[0][0] == scenario.cache_key() and sim[0][1] == ds_token else None
+        df = views.proposal_rows(ds, scope, result, ch, cur_flows, prices, core)
         options = sorted({n for p in scope for n in p.variant_names})
         views.proposals_table(df, state.editor_key(), options, scenario.base_year)
         st.caption(f"Optimeret på {fmt.tal(result.solve_seconds * 1000, 1)} ms med {result.solver.upper()} "

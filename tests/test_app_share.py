@@ -72,6 +72,12 @@ def test_whatif_view_and_simulation():
     labels = [m.label for m in at.metric]
     assert "Nettoeffekt, median (P50)" in labels
     assert "Sandsynlighed for at tjene sig hjem" in labels
+    # the core index also becomes a column of the proposal table
+    at.radio(key="view").set_value("Forslag").run()
+    rows = table(at)
+    assert all(r["Kerneindeks"].endswith("%") for r in rows.values())
+    chosen = [k for k, r in rows.items() if r["Status"] == "Valgt af optimeringen"]
+    assert any(rows[k]["Kerneindeks"] != "0 %" for k in chosen)
 
 
 def test_adopting_an_alternative_locks_it():
@@ -89,7 +95,7 @@ def test_adopting_an_alternative_locks_it():
 
 def test_save_open_and_compare_scenarios():
     at = run_with({"pool": {"total": 15000}})
-    at.radio(key="view").set_value("Del, gem og eksportér").run()
+    at.radio(key="view").set_value("Del, gem, eksportér").run()
     assert not at.exception, [e.value for e in at.exception]
     at.text_input(key="save_name").input("Stram pulje")
     at.text_input(key="save_note").input("15 mio. kr.")
@@ -109,7 +115,7 @@ def test_save_open_and_compare_scenarios():
 
 
 def _upload(at: AppTest, files) -> AppTest:
-    at.radio(key="view").set_value("Del, gem og eksportér").run()
+    at.radio(key="view").set_value("Del, gem, eksportér").run()
     at.file_uploader(key="upload_files").set_value(files).run()
     at.button(key="upload_go").click().run()
     assert not at.exception, [e.value for e in at.exception]

@@ -64,7 +64,7 @@ def test_wide_screen_and_tabs(server, browser):
     page = open_app(browser, server, 1920, 1080)
     page.locator(".st-key-view").get_by_text("Måltal pr. udvalg", exact=True).click()
     page.wait_for_selector("text=Måltalseffekt (service) pr. udvalg", timeout=20000)
-    page.locator(".st-key-view").get_by_text("Afvigelser i dokumenterne", exact=True).click()
+    page.locator(".st-key-view").get_by_text("Afvigelser", exact=True).click()
     page.wait_for_selector("text=steder", timeout=20000)
     assert page.locator('[data-testid="stException"]').count() == 0
     page.close()

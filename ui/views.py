@@ -68,7 +68,8 @@ def key_figures(kf: KeyFigures, prev: KeyFigures | None, n_in_scope: int, scenar
 
 
 def proposal_rows(ds: DataSet, scope: list[Proposal], result: Result, ch: Choices,
-                  flows: dict[tuple[str, str | None], Flows], prices: dict[str, str] | None = None) -> pd.DataFrame:
+                  flows: dict[tuple[str, str | None], Flows], prices: dict[str, str] | None = None,
+                  core: dict[str, float] | None = None) -> pd.DataFrame:
     statuses = result.proposal_statuses()
     chosen = dict(result.selected)
     rows = []
@@ -85,6 +86,7 @@ def proposal_rows(ds: DataSet, scope: list[Proposal], result: Result, ch: Choice
             "Variant": (ch.pin.get(p.key, NO_PIN) if p.has_variants else NO_VARIANTS),
             "Status": CODE_LABELS[st_.code] if st_ else "",
             **({"Pris for at skifte": prices.get(p.key, "")} if prices is not None else {}),
+            **({"Kerneindeks": fmt.pct(core.get(p.key, 0.0))} if core is not None else {}),
             "Risiko": charts.RISK_ICON[p.risk.value],
             "Investering": fmt.tal(inv), "Varig effekt/år": fmt.tal(perm_last),
             "Tilbagebet.": fmt.years_text(variant_figures(v).payback),
