@@ -46,24 +46,22 @@ def _scenario_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--time-limit", type=float, default=None, help="seconds")
 
 
-def _positive_int(text: str) -> int:
+def _int_at_least(minimum: int, text: str) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' er ikke et heltal") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"skal være mindst 1 (fik {value})")
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"skal være mindst {minimum} (fik {value})")
     return value
+
+
+def _positive_int(text: str) -> int:
+    return _int_at_least(1, text)
 
 
 def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' er ikke et heltal") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"må ikke være negativ (fik {value})")
-    return value
+    return _int_at_least(0, text)
 
 
 def _share(text: str) -> float:

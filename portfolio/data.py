@@ -143,7 +143,8 @@ def load_dataset(path: Path | str | None = None) -> DataSet:
     return build_dataset(read_csv_dir(p))
 
 
-def _columns(tables: Mapping[str, list[dict[str, str]]], name: str) -> list[str]:
+def columns_of(tables: Mapping[str, list[dict[str, str]]], name: str) -> list[str]:
+    """The header of table `name` (as read, or its rows' keys, or the documented columns)."""
     cols = tables.get(name + ":columns")
     if cols:
         return list(cols[0].keys())
@@ -160,7 +161,7 @@ def build_dataset(tables: Mapping[str, list[dict[str, str]]]) -> DataSet:
     for name in FILES:
         if name not in tables:
             continue
-        have = set(_columns(tables, name))
+        have = set(columns_of(tables, name))
         for col in FILES[name]:
             if col not in have and col not in OPTIONAL_COLUMNS:
                 ck.add(name, 1, col, "kolonnen mangler i overskriftsrækken")

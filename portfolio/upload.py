@@ -34,7 +34,15 @@ from pathlib import PurePath
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
 
-from .data import FILES, OPTIONAL_COLUMNS, REQUIRED_FILES, DataError, Problem, build_dataset
+from .data import (
+    FILES,
+    OPTIONAL_COLUMNS,
+    REQUIRED_FILES,
+    DataError,
+    Problem,
+    build_dataset,
+    columns_of,
+)
 from .model import Catalogue, DataSet
 
 Tables = dict[str, list[dict[str, str]]]
@@ -467,14 +475,6 @@ def read_upload(files: Sequence[tuple[str, bytes]]) -> Tables:
 # --------------------------------------------------------------------------------------------
 
 
-def _columns(tables: Mapping[str, list[dict[str, str]]], name: str) -> list[str]:
-    cols = tables.get(name + ":columns")
-    if cols:
-        return list(cols[0].keys())
-    rows = tables.get(name, [])
-    return list(rows[0].keys()) if rows else list(FILES[name])
-
-
 def _cell(r: Mapping[str, str | None], col: str) -> str:
     return (r.get(col) or "").strip()
 
@@ -492,7 +492,7 @@ def merge_catalogue(base_tables: Mapping[str, list[dict[str, str]]],
     for name in FILES:
         if name not in uploaded:
             continue
-        have = set(_columns(uploaded, name))
+        have = set(columns_of(uploaded, name))
         for col in FILES[name]:
             if col not in have and col not in OPTIONAL_COLUMNS:
                 problems.append(Problem(name, 1, col, "kolonnen mangler i overskriftsrækken"))
@@ -534,8 +534,8 @@ def merge_catalogue(base_tables: Mapping[str, list[dict[str, str]]],
             continue
         # uploaded rows first, so the row numbers in messages are the uploaded file's own
         merged[name] = up + base_rows
-        cols = list(dict.fromkeys([*(_columns(uploaded, name) if name in uploaded else []),
-                                   *(_columns(base_tables, name) if name in base_tables else [])]))
+        cols = list(dict.fromkeys([*(columns_of(uploaded, name) if name in uploaded else []),
+                                   *(columns_of(base_tables, name) if name in base_tables else [])]))
         merged[name + ":columns"] = [dict.fromkeys(cols, "")]
     ds = build_dataset(merged)
 

@@ -20,12 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from portfolio.cli import main
-from portfolio.data import load_dataset
 from portfolio.frontier import frontier_points, pareto_applies, pool_frontier, pool_max_of
-from portfolio.model import DataSet
 from portfolio.optimiser import (
     Instance,
-    InstanceCache,
     Item,
     ObjectiveSpec,
     ReusableModel,
@@ -282,15 +279,6 @@ def test_pool_max_admits_every_eligible_proposal(inst: Instance) -> None:
 
 # --- the real catalogue -------------------------------------------------------------------------
 
-
-@pytest.fixture(scope="module")
-def ds() -> DataSet:
-    return load_dataset()
-
-
-@pytest.fixture(scope="module")
-def cache(ds: DataSet) -> InstanceCache:
-    return InstanceCache(ds)
 
 
 def with_pool(sc: Scenario, total: float) -> Scenario:

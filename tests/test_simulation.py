@@ -12,23 +12,12 @@ import pytest
 
 from portfolio.alternatives import alternatives, alternatives_of
 from portfolio.cli import main
-from portfolio.data import load_dataset
-from portfolio.model import DataSet
-from portfolio.optimiser import InstanceCache, build_instance, optimise, solve
+from portfolio.optimiser import build_instance, optimise, solve
 from portfolio.scenario import Scenario
 from portfolio.simulation import DEFAULT_SPREADS, RiskSpread, simulate, simulate_instance
 
 SPREAD_0 = {r: RiskSpread(1.0, 0.0) for r in ("lav", "middel", "høj")}
 
-
-@pytest.fixture(scope="module")
-def ds() -> DataSet:
-    return load_dataset()
-
-
-@pytest.fixture(scope="module")
-def cache(ds: DataSet) -> InstanceCache:
-    return InstanceCache(ds)
 
 
 @pytest.fixture(scope="module")

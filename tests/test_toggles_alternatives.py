@@ -16,11 +16,8 @@ from hypothesis import HealthCheck, given, settings
 
 from portfolio.alternatives import adopt, alternatives, alternatives_of
 from portfolio.cli import main
-from portfolio.data import load_dataset
-from portfolio.model import DataSet
 from portfolio.optimiser import (
     Instance,
-    InstanceCache,
     Item,
     RawSolution,
     Rules,
@@ -43,15 +40,6 @@ from tests.test_frontier import (
 TOL = 1e-6
 PROPS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-
-@pytest.fixture(scope="module")
-def ds() -> DataSet:
-    return load_dataset()
-
-
-@pytest.fixture(scope="module")
-def cache(ds: DataSet) -> InstanceCache:
-    return InstanceCache(ds)
 
 
 def indices(inst: Instance, selected) -> list[int]:
