@@ -5,6 +5,8 @@ Run with `bash scripts/app.sh`.
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from portfolio import fmt
@@ -111,7 +113,7 @@ def main() -> None:
         st.warning("Linket indeholdt indstillinger, der ikke kunne bruges; de er sat til standard:\n"
                    + "\n".join(f"- {n}" for n in ss.pop("url_notices")), icon="🔗")
     if ss.get("share_notice"):
-        st.success(ss.pop("share_notice"))
+        (st.warning if ss.pop("share_notice_warn", False) else st.success)(ss.pop("share_notice"))
     scenario = None
     try:
         scenario = sidebar.scenario_from(fields, [k for k in ch.force_in() if k in in_scope],
@@ -188,4 +190,10 @@ def main() -> None:
                       if result.solved else None)
         share.share_view(ds, ds_token, scenario, result, prices_num)
 
-main()
+try:
+    main()
+except Exception:  # noqa: BLE001 - whatever happens, the user gets Danish words, not a traceback
+    logging.getLogger("investeringsportefolje").exception("Unexpected error while drawing the dashboard")
+    st.error("Der opstod en uventet fejl, og siden kunne ikke tegnes færdig. Dine indstillinger og valg er "
+             "bevaret: ret den seneste ændring, eller genindlæs siden. Fejlen er skrevet i serverens log.",
+             icon="⚠️")

@@ -156,3 +156,26 @@ def test_a_bad_upload_lists_its_errors_in_danish():
     assert set(frames[0]["Fil"]) >= {"proposals.csv"}
     assert "upload" not in at.session_state  # nothing was loaded; the built-in data are untouched
     assert metrics(at)["Forslag i porteføljen"].endswith("af 22")
+
+
+def test_a_saved_scenario_with_a_vanished_proposal_opens_with_a_warning():
+    from portfolio.storage import ScenarioStore
+
+    ScenarioStore().save("Gammelt forslag", "fra sidste år", Scenario.from_json(
+        {"pool": {"total": 15000}, "force_in": ["XX99", "BU09"]}))
+    at = run_with()
+    at.radio(key="view").set_value("Del, gem, eksportér").run()
+    at.button(key="saved_open").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    warn = " ".join(w.value for w in at.warning)
+    assert "Gammelt forslag" in warn and "XX99" in warn
+    assert table(at)["BU09"]["Status"] == "Tvunget med"
+    assert metrics(at)["Brugt / pulje, mio. kr."].endswith("/ 15,0")
+
+
+def test_an_unexpected_error_shows_danish_words_not_a_traceback():
+    at = run_with()
+    at.session_state["kf_hist"] = "ødelagt"  # breaks the script on purpose
+    at.run()
+    assert not at.exception
+    assert any("Der opstod en uventet fejl" in e.value for e in at.error)

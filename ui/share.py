@@ -80,7 +80,8 @@ def _open(saved_id: int, ds: DataSet) -> None:
                                       "name": f"fra scenariet '{saved.name}'"}
     st.session_state["pending_scenario"] = scenario.to_json()
     st.session_state["share_notice"] = (f"Scenariet '{saved.name}' er åbnet."
-                                        + ("".join(f"\n- {w}" for w in warnings) if warnings else ""))
+                                        + (" Bemærk:" + "".join(f"\n- {w}" for w in warnings) if warnings else ""))
+    st.session_state["share_notice_warn"] = bool(warnings)
     st.session_state["view"] = "Forslag"
 
 

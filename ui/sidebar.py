@@ -171,12 +171,16 @@ def settings_sidebar(ds: DataSet, max_pool_mio: float) -> tuple[dict, list[str]]
     use_share = sb.checkbox("Loft over andelen til risikable forslag", key="use_share",
                             help="Højst denne andel af den valgte investering må gå til forslag med middel eller høj risiko.")
     share_pct = sb.number_input("Højst andel til middel/høj risiko (%)", 0.0, 100.0, step=5.0, key="risky_share",
-                                disabled=not use_share)
+                                disabled=not use_share,
+                                help="Fx 50: højst halvdelen af puljeinvesteringen må gå til forslag med middel "
+                                     "eller høj risiko.")
     share = round(share_pct / 100, 10) if use_share else None
     with sb.expander("Risikofradrag i målet (forventet værdi)"):
         st.caption("Andel af hver besparelse, der ikke regnes med i målet. Puljen påvirkes ikke.")
-        hc = {r: round(st.number_input(f"Fradrag ved {r} risiko (%)", 0.0, 100.0, step=5.0, key=f"haircut_{k}") / 100,
-                       10) for r, k in (("lav", "lav"), ("middel", "middel"), ("høj", "hoej"))}
+        hc = {r: round(st.number_input(f"Fradrag ved {r} risiko (%)", 0.0, 100.0, step=5.0, key=f"haircut_{k}",
+                                       help=f"Fx 25: kun 75 % af besparelserne i forslag med {r} risiko tæller "
+                                            "med, når optimeringen vælger.") / 100, 10)
+              for r, k in (("lav", "lav"), ("middel", "middel"), ("høj", "hoej"))}
 
     sb.subheader("Øvrige regler")
     payback = int(sb.number_input("Maksimal tilbagebetalingstid (år, 0 = ingen grænse)", 0, 100, step=1,
@@ -209,7 +213,9 @@ def settings_sidebar(ds: DataSet, max_pool_mio: float) -> tuple[dict, list[str]]
         extend = st.toggle("Varige ændringer fortsætter efter tabellens sidste år", key="extend_permanent",
                            help="Gælder ældre business cases, hvis tabel slutter før horisonten.")
         time_limit = float(st.number_input("Tidsgrænse for optimeringen (sekunder)", 0.1, 3600.0, step=1.0,
-                                           key="time_limit"))
+                                           key="time_limit",
+                                           help="Stopper optimeringen ved grænsen; resultatet markeres så som ikke "
+                                                "bevist optimalt."))
     return {
         "catalogues": cats, "base_year": int(base_year), "horizon": [int(horizon[0]), int(horizon[1])],
         "objective": objective, "discount_rate": round(float(discount) / 100, 10), "npv_extra_years": extra,
