@@ -11,6 +11,7 @@ import streamlit as st
 
 from portfolio import fmt
 from portfolio.data import DataError
+from portfolio.figures import variant_figures
 from portfolio.flows import Flows, variant_flows
 from portfolio.keyfigures import scenario_key_figures
 from portfolio.model import DataSet
@@ -53,10 +54,7 @@ def _settings_key(s: Scenario) -> str:
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _max_pool_mio(ds_token: str, _ds: DataSet) -> float:
-    total = 0.0
-    for p in _ds.proposals:
-        total += max(sum(a for ln in v.lines if ln.block.value == "impl" for a in ln.amounts.values())
-                     for v in p.variants)
+    total = sum(max(variant_figures(v).total_investment for v in p.variants) for p in _ds.proposals)
     return total / 1000 * 1.1
 
 
@@ -93,7 +91,7 @@ def main() -> None:
                 ss["url_notices"] = notices
     pending = st.session_state.pop("pending_scenario", None)
     if pending is not None:
-        s = pending if isinstance(pending, Scenario) else Scenario.from_json(pending)
+        s = Scenario.from_json(pending)
         sidebar.apply_scenario(s)
         state.set_choices_from(s.force_in, s.force_out, dict(s.variants))
     fields, errors = sidebar.settings_sidebar(ds, _max_pool_mio(ds_token, ds))

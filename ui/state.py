@@ -79,12 +79,15 @@ def reset_editor() -> None:
     st.session_state["editor_version"] = st.session_state.get("editor_version", 0) + 1
 
 
-def set_choice(key: str, value: str) -> None:
-    ch = choices()
+def _put(ch: Choices, key: str, value: str) -> None:
     if value == OPTIMISE:
         ch.choice.pop(key, None)
     else:
         ch.choice[key] = value
+
+
+def set_choice(key: str, value: str) -> None:
+    _put(choices(), key, value)
     reset_editor()
 
 
@@ -93,7 +96,6 @@ def apply_editor_edits(row_keys: list[str]) -> None:
     state = st.session_state.get(editor_key())
     if not state:
         return
-    base = st.session_state.setdefault("editor_base", {})
     ch = choices()
     for idx, change in state.get("edited_rows", {}).items():
         i = int(idx)
@@ -101,18 +103,13 @@ def apply_editor_edits(row_keys: list[str]) -> None:
             continue
         key = row_keys[i]
         if "Valg" in change:
-            value = change["Valg"] or OPTIMISE
-            if value == OPTIMISE:
-                ch.choice.pop(key, None)
-            else:
-                ch.choice[key] = value
+            _put(ch, key, change["Valg"] or OPTIMISE)
         if "Variant" in change:
             pin = change["Variant"]
             if pin in (None, NO_PIN, NO_VARIANTS):
                 ch.pin.pop(key, None)
             else:
                 ch.pin[key] = pin
-    base["applied"] = True
 
 
 def set_choices_from(force_in: list[str] | tuple[str, ...], force_out: list[str] | tuple[str, ...],

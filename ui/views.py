@@ -8,7 +8,7 @@ import streamlit as st
 
 from portfolio import fmt
 from portfolio.effects import MEASURE_LABELS
-from portfolio.figures import variant_figures
+from portfolio.figures import investment, permanent, variant_figures
 from portfolio.flows import Flows
 from portfolio.keyfigures import KeyFigures
 from portfolio.model import DataSet, Proposal
@@ -67,6 +67,11 @@ def key_figures(kf: KeyFigures, prev: KeyFigures | None, n_in_scope: int, scenar
                "Pilene viser ændringen siden sidste valg.")
 
 
+def _horizon_totals(fl: Flows) -> tuple[float, float]:
+    """Investment over the horizon and the permanent change in its last year."""
+    return sum(investment(fl).values()), permanent(fl)[fl.years[-1]]
+
+
 def proposal_rows(ds: DataSet, scope: list[Proposal], result: Result, ch: Choices,
                   flows: dict[tuple[str, str | None], Flows], prices: dict[str, str] | None = None,
                   core: dict[str, float] | None = None) -> pd.DataFrame:
@@ -74,11 +79,9 @@ def proposal_rows(ds: DataSet, scope: list[Proposal], result: Result, ch: Choice
     chosen = dict(result.selected)
     rows = []
     for p in scope:
-        name = chosen.get(p.key, ch.pin.get(p.key, p.variants[0].name)) if p.key in chosen or p.has_variants else None
+        name = chosen.get(p.key, ch.pin.get(p.key, p.variants[0].name))
         v = next((x for x in p.variants if x.name == name), p.variants[0])
-        fl = flows[(v.key, v.name)]
-        inv = sum(a for f in fl.lines if f.line.block.value == "impl" for a in f.amounts.values())
-        perm_last = sum(f.amounts[fl.years[-1]] for f in fl.lines if f.line.block.value == "varig")
+        inv, perm_last = _horizon_totals(flows[(v.key, v.name)])
         st_ = statuses.get(p.key)
         rows.append({
             "Nøgle": p.key,
@@ -178,9 +181,7 @@ def map_tab(scope: list[Proposal], result: Result, flows: dict[tuple[str, str | 
     pts = []
     for p in scope:
         for v in p.variants:
-            fl = flows[(v.key, v.name)]
-            inv = sum(a for f in fl.lines if f.line.block.value == "impl" for a in f.amounts.values())
-            perm_last = sum(f.amounts[fl.years[-1]] for f in fl.lines if f.line.block.value == "varig")
+            inv, perm_last = _horizon_totals(flows[(v.key, v.name)])
             pts.append(charts.MapPoint(v.label, p.title, p.risk.value, inv, -perm_last, (v.key, v.name) in chosen,
                                        variant_figures(v).payback))
     st.plotly_chart(charts.map_chart(pts, pl_year), width="stretch", key="map_chart")
