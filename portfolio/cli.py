@@ -17,10 +17,6 @@ from .register import compute_register, register_csv
 EXIT_OK, EXIT_USAGE, EXIT_DATA = 0, 2, 3
 
 
-def _years(d: dict[int, float]) -> dict[str, float]:
-    return {str(y): (int(round(v)) if abs(v - round(v)) < 1e-9 else v) for y, v in d.items()}
-
-
 def proposals_payload(ds: DataSet) -> dict:
     out = []
     for p in ds.proposals:
@@ -29,9 +25,9 @@ def proposals_payload(ds: DataSet) -> dict:
             f = variant_figures(v)
             variants.append({
                 "variant": v.name,
-                "investment_by_year": _years(f.investment),
-                "permanent_by_year": _years(f.permanent),
-                "net_by_year": _years(f.net),
+                "investment_by_year": fmt.json_by_year(f.investment),
+                "permanent_by_year": fmt.json_by_year(f.permanent),
+                "net_by_year": fmt.json_by_year(f.net),
                 "total_investment": f.total_investment,
                 "annual_effect": f.annual_effect,
                 "payback_years": f.payback,

@@ -118,16 +118,18 @@ def load_scenario(path: Path | None, overrides: dict[str, Any] | None = None) ->
 
 
 def run(args: argparse.Namespace, ds: DataSet) -> int:
-    if args.command in ANALYSES:
-        return run_analysis(args, ds)
-    if args.command not in ("optimise", "optimize"):
+    if args.command not in ANALYSES and args.command not in ("optimise", "optimize"):
         raise SystemExit(f"unknown command {args.command}")
     try:
+        if args.command == "frontier" and args.points < 2:
+            raise ScenarioError(f"--points skal være mindst 2 (fik {args.points})")
         sc = _scenario(args)
         inst = build_instance(ds, sc)
     except ScenarioError as e:
         print(f"Fejl i scenariet: {e}", file=sys.stderr)
         return EXIT_USAGE
+    if args.command in ANALYSES:
+        return run_analysis(args, ds, sc, inst)
     try:
         res = solve(inst, solver=sc.solver, time_limit=sc.time_limit)
     except OptimiserError as e:
@@ -211,57 +213,42 @@ def _scenario(args: argparse.Namespace) -> Scenario:
                                          "time_limit": args.time_limit})
 
 
-def _num(x: float | None) -> float | int | None:
-    if x is None:
-        return None
-    r = round(x, 6)
-    return int(round(r)) if abs(r - round(r)) < 1e-9 else r
-
-
 def _pairs(selected: tuple[tuple[str, str | None], ...]) -> list[dict[str, str | None]]:
     return [{"key": k, "variant": v} for k, v in selected]
 
 
-def run_analysis(args: argparse.Namespace, ds: DataSet) -> int:
-    """frontier, prices, alternatives and simulate: same scenario handling and exit codes as optimise."""
+def run_analysis(args: argparse.Namespace, ds: DataSet, sc: Scenario, inst: Instance) -> int:
+    """frontier, prices, alternatives and simulate on a loaded scenario (same exit codes as optimise)."""
     from .alternatives import alternatives  # noqa: PLC0415
     from .frontier import pool_frontier  # noqa: PLC0415
     from .simulation import simulate  # noqa: PLC0415
     from .toggles import toggle_prices  # noqa: PLC0415
 
     try:
-        if args.command == "frontier" and args.points < 2:
-            raise ScenarioError(f"--points skal være mindst 2 (fik {args.points})")
-        sc = _scenario(args)
-        inst = build_instance(ds, sc)
-    except ScenarioError as e:
-        print(f"Fejl i scenariet: {e}", file=sys.stderr)
-        return EXIT_USAGE
-    try:
         if args.command == "frontier":
             fr = pool_frontier(ds, sc, args.points)
             out: dict[str, Any] = {
-                "pool_max": _num(fr.pool_max), "unit": fr.unit,
-                "points": [{"pool": _num(p.pool), "objective": _num(p.objective), "status": p.status,
+                "pool_max": fmt.json_number(fr.pool_max), "unit": fr.unit,
+                "points": [{"pool": fmt.json_number(p.pool), "objective": fmt.json_number(p.objective), "status": p.status,
                             "selected": _pairs(p.selected), "entered": list(p.entered), "left": list(p.left)}
                            for p in fr.points],
-                "current_pool": _num(fr.current_pool), "method": fr.method, "seconds": round(fr.seconds, 6)}
+                "current_pool": fmt.json_number(fr.current_pool), "method": fr.method, "seconds": round(fr.seconds, 6)}
             printer = lambda: _print_frontier(sc, fr)  # noqa: E731
         elif args.command == "prices":
             res = solve(inst, solver=sc.solver, time_limit=sc.time_limit)
             prices = toggle_prices(ds, sc, res)
-            out = {"objective": _num(res.objective),
-                   "prices": [{"key": t.key, "action": t.action, "delta": _num(t.delta),
-                               "objective_after": _num(t.objective_after), "status": t.status,
+            out = {"objective": fmt.json_number(res.objective),
+                   "prices": [{"key": t.key, "action": t.action, "delta": fmt.json_number(t.delta),
+                               "objective_after": fmt.json_number(t.objective_after), "status": t.status,
                                "explanation": t.explanation, "selected_after": _pairs(t.selected_after)}
                               for t in prices.values()],
                    "status": res.status, "unit": inst.unit, "explanation": res.explanation}
             printer = lambda: _print_prices(sc, inst, res, prices)  # noqa: E731
         elif args.command == "alternatives":
             alts = alternatives(ds, sc, args.k, args.tolerance)
-            out = {"optimum": _num(alts.optimum), "unique": alts.unique, "tolerance": alts.tolerance,
+            out = {"optimum": fmt.json_number(alts.optimum), "unique": alts.unique, "tolerance": alts.tolerance,
                    "status": alts.status, "selected": _pairs(alts.selected), "unit": inst.unit,
-                   "items": [{"rank": a.rank, "objective": _num(a.objective), "gap": _num(a.gap),
+                   "items": [{"rank": a.rank, "objective": fmt.json_number(a.objective), "gap": fmt.json_number(a.gap),
                               "gap_share": round(a.gap_share, 9), "selected": _pairs(a.selected),
                               "added": list(a.added), "removed": list(a.removed), "force_in": list(a.force_in),
                               "force_out": list(a.force_out), "variants": dict(a.variants)}
@@ -276,7 +263,7 @@ def run_analysis(args: argparse.Namespace, ds: DataSet) -> int:
                 sim = simulate(ds, sc, res.selected, n=args.n, seed=args.seed)
                 out = {"status": res.status, "n": sim.n, "seed": sim.seed, "unit": inst.unit,
                        "selected": _pairs(res.selected),
-                       "deterministic_net": _num(sim.deterministic_net),
+                       "deterministic_net": fmt.json_number(sim.deterministic_net),
                        "p10": sim.p10, "p50": sim.p50, "p90": sim.p90,
                        "savings_p10": sim.savings_p10, "savings_p50": sim.savings_p50,
                        "savings_p90": sim.savings_p90, "prob_repaid": sim.prob_repaid,

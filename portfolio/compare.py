@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from . import fmt
 from .keyfigures import KeyFigures, scenario_key_figures
-from .model import DataSet
+from .model import DataSet, variant_label
 from .optimiser import Result
 from .scenario import Scenario
 
@@ -41,10 +41,6 @@ class Comparison:
         return self.units[0] == self.units[1]
 
 
-def _label(key: str, variant: str | None) -> str:
-    return f"{key} ({variant})" if variant else key
-
-
 def _figures(kf: KeyFigures) -> tuple[float, ...]:
     return (kf.net_total, kf.annual_effect, math.fsum(kf.investment_by_year.values()), kf.pool.total_used,
             float(kf.n_proposals), float(kf.payback) if kf.payback is not None else math.nan)
@@ -54,8 +50,8 @@ def compare(ds: DataSet, a: Scenario, ra: Result, b: Scenario, rb: Result) -> Co
     """Compare the portfolios `ra` (of scenario `a`) and `rb` (of `b`) on the dataset `ds`."""
     kfa = scenario_key_figures(ds, a, ra.selected)
     kfb = scenario_key_figures(ds, b, rb.selected)
-    la = [_label(k, v) for k, v in ra.selected]
-    lb = [_label(k, v) for k, v in rb.selected]
+    la = [variant_label(k, v) for k, v in ra.selected]
+    lb = [variant_label(k, v) for k, v in rb.selected]
     sa, sb = set(la), set(lb)
     figures = tuple((label, x, y) for label, x, y in zip(FIGURE_LABELS, _figures(kfa), _figures(kfb), strict=True))
     ma, mb = kfa.effects.table("maaltal"), kfb.effects.table("maaltal")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 
 def tal(x: float | None, decimals: int = 0) -> str:
@@ -38,3 +39,15 @@ def years_text(n: int | None) -> str:
     if n is None:
         return "ikke inden for tabellens år"
     return "1 år" if n == 1 else f"{n} år"
+
+
+def json_number(x: float | None) -> float | int | None:
+    """A number for JSON output: rounded to 6 decimals (whole kroner and below), integral ones as int."""
+    if x is None:
+        return None
+    r = round(x, 6)
+    return int(round(r)) if abs(r - round(r)) < 1e-9 else r
+
+
+def json_by_year(d: Mapping[int, float]) -> dict[str, float | int | None]:
+    return {str(y): json_number(v) for y, v in d.items()}

@@ -11,6 +11,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 
+def variant_label(key: str, variant: str | None) -> str:
+    """How a variant is named to users: 'SI05 (Model 1)', or just the key."""
+    return f"{key} ({variant})" if variant else key
+
+
 class Block(StrEnum):
     """Which part of the document's Tabel 1 a line belongs to."""
 
@@ -113,7 +118,7 @@ class Variant:
 
     @property
     def label(self) -> str:
-        return f"{self.key} ({self.name})" if self.name else self.key
+        return variant_label(self.key, self.name)
 
     @property
     def lines(self) -> tuple[CashFlowLine, ...]:

@@ -22,7 +22,7 @@ import threading
 import time
 import warnings
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
@@ -33,7 +33,7 @@ import pulp
 from . import fmt
 from .figures import npv, variant_figures
 from .flows import variant_flows
-from .model import Block, DataSet, Risk, Styring
+from .model import Block, DataSet, Risk, Styring, variant_label
 from .prices import PriceIndexError
 from .scenario import OBJECTIVE_LABELS, Scenario, ScenarioError, flow_settings
 
@@ -70,7 +70,7 @@ class Item:
 
     @property
     def label(self) -> str:
-        return f"{self.key} ({self.variant})" if self.variant else self.key
+        return variant_label(self.key, self.variant)
 
     @property
     def pool_total(self) -> float:
@@ -570,7 +570,7 @@ class ItemStatus:
 
     @property
     def label(self) -> str:
-        return f"{self.key} ({self.variant})" if self.variant else self.key
+        return variant_label(self.key, self.variant)
 
 
 @dataclass(frozen=True)
@@ -635,14 +635,14 @@ class Result:
         """The CLI's --json document: the fixed fields first, then extras."""
         return {
             "status": self.status,
-            "objective": _num(self.objective),
+            "objective": fmt.json_number(self.objective),
             "selected": [{"key": k, "variant": v} for k, v in self.selected],
-            "investment_by_year": _by_year(self.investment_by_year),
-            "net_by_year": _by_year(self.net_by_year),
+            "investment_by_year": fmt.json_by_year(self.investment_by_year),
+            "net_by_year": fmt.json_by_year(self.net_by_year),
             "explanation": self.explanation,
-            "permanent_by_year": _by_year(self.permanent_by_year),
-            "pool_use_by_year": _by_year(self.pool_use_by_year),
-            "pool_use_total": _num(self.pool_use_total) if self.solved else None,
+            "permanent_by_year": fmt.json_by_year(self.permanent_by_year),
+            "pool_use_by_year": fmt.json_by_year(self.pool_use_by_year),
+            "pool_use_total": fmt.json_number(self.pool_use_total) if self.solved else None,
             "objective_kind": self.objective_kind,
             "unit": self.unit,
             "solver": self.solver,
@@ -652,17 +652,6 @@ class Result:
             "conflicts": [{"rules": [_rule_json(r) for r in c.rules], "sentences": list(c.sentences),
                            "relax": list(c.relax)} for c in self.conflicts],
         }
-
-
-def _num(x: float | None) -> float | int | None:
-    if x is None:
-        return None
-    r = round(x, 6)
-    return int(round(r)) if abs(r - round(r)) < 1e-9 else r
-
-
-def _by_year(d: Mapping[int, float]) -> dict[str, float | int | None]:
-    return {str(y): _num(v) for y, v in d.items()}
 
 
 def _rule_json(r: Rule) -> dict[str, Any]:

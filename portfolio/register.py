@@ -16,7 +16,7 @@ from .effects import udvalg_effects
 from .figures import net as net_of
 from .figures import payback_years, service_payback_years
 from .flows import variant_flows
-from .model import Block, DataSet, Proposal, StatedFigure
+from .model import DataSet, Proposal, StatedFigure
 
 TOLERANCE = 0.5  # amounts are whole thousands; anything above half a thousand is a real difference
 
@@ -129,6 +129,3 @@ def register_csv(items: list[Discrepancy]) -> str:
                     "" if diff is None else _fmt_num(diff), d.kind, d.note])
     return buf.getvalue()
 
-
-def block_of(fig: StatedFigure) -> Block | None:
-    return Block(fig.selector.block) if fig.selector.block in ("varig", "impl") else None

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from portfolio import fmt
 from portfolio.effects import UdvalgEffects
 from portfolio.keyfigures import KeyFigures
+from portfolio.model import variant_label
 
 RISK_COLOR = {"lav": "#2e7d32", "middel": "#e08a00", "høj": "#c62828"}
 RISK_SYMBOL = {"lav": "circle", "middel": "diamond", "høj": "triangle-up"}
@@ -130,7 +131,7 @@ def frontier_chart(fr, objective: str) -> go.Figure:
 
 
 def _set_labels(selected) -> list[str]:
-    return [f"{k} ({v})" if v else k for k, v in selected]
+    return [variant_label(k, v) for k, v in selected]
 
 
 def simulation_histogram(sim) -> go.Figure:
