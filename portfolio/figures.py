@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from .flows import Flows, FlowSettings, variant_flows
 from .model import Block, Styring, Variant
 
-INVESTMENT_STYRING = (Styring.SERVICE, Styring.ANLAEG)
-
 
 def investment(flows: Flows, styring: tuple[Styring, ...] | None = None) -> dict[int, float]:
     """Implementeringsomkostninger per year (optionally only some styringsområder)."""

@@ -1022,8 +1022,3 @@ class ReusableModel:
             x = h.getSolution().col_value
             chosen = tuple(i for i in range(self.n) if x[i] > 0.5)
         return RawSolution(status, chosen, "highs", time.perf_counter() - t0)
-
-    def objective_of(self, chosen: Iterable[int], coefs: Sequence[float] | None = None) -> float:
-        """The objective of a selection (the instance's values unless `coefs` is given)."""
-        c = self.inst.values if coefs is None else coefs
-        return math.fsum(c[i] for i in chosen)

@@ -160,10 +160,6 @@ def migrate(conn: Connection, upto: int | None = None) -> int:
 # --------------------------------------------------------------------------------------------
 
 
-def _is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def make_engine(url: str) -> Engine:
     """An engine for `url`; for SQLite with WAL, a busy timeout and explicit (IMMEDIATE) transactions."""
     u = make_url(url)

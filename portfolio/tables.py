@@ -30,7 +30,6 @@ class Tabel1:
     years: tuple[int, ...]
     price_level_year: int
     rows: tuple[TableRow, ...]
-    own_prices: bool  # True: amounts are the document's own (stated totals comparable)
 
 
 def _stated_total(ds: DataSet, variant: Variant, block: str) -> dict[int, float] | None:
@@ -70,4 +69,4 @@ def tabel1(ds: DataSet, variant: Variant, settings: FlowSettings | None = None) 
                          number=service_payback_years(fl), stated_number=p.stated_payback_service if own else None))
     rows.append(TableRow("payback", "Tilbagebetalingstid baseret på totaløkonomi", "", {},
                          number=payback_years(nt), stated_number=p.stated_payback_total if own else None))
-    return Tabel1(variant, fl.years, fl.price_level_year, tuple(rows), own)
+    return Tabel1(variant, fl.years, fl.price_level_year, tuple(rows))
