@@ -109,7 +109,7 @@ def main() -> None:
     st.title("Investeringsportefølje")
     if ss.get("url_notices"):
         st.warning("Linket indeholdt indstillinger, der ikke kunne bruges; de er sat til standard:\n"
-                   + "\n".join(f"- {n}" for n in ss.pop("url_notices")), icon="🔗")
+                   + "\n".join(f"- {n}" for n in ss.pop("url_notices")), icon=":material/link:")
     if ss.get("share_notice"):
         (st.warning if ss.pop("share_notice_warn", False) else st.success)(ss.pop("share_notice"))
     scenario = None
@@ -121,7 +121,7 @@ def main() -> None:
         errors.append(str(e))
         scenario = None
     if errors:
-        st.error("Indstillingerne kan ikke bruges:\n" + "\n".join(f"- {m}" for m in errors), icon="⚠️")
+        st.error("Indstillingerne kan ikke bruges:\n" + "\n".join(f"- {m}" for m in errors), icon=":material/warning:")
         scenario = st.session_state.get("last_scenario")
         if scenario is None:
             return
@@ -194,4 +194,4 @@ except Exception:  # noqa: BLE001 - whatever happens, the user gets Danish words
     logging.getLogger("investeringsportefolje").exception("Unexpected error while drawing the dashboard")
     st.error("Der opstod en uventet fejl, og siden kunne ikke tegnes færdig. Dine indstillinger og valg er "
              "bevaret: ret den seneste ændring, eller genindlæs siden. Fejlen er skrevet i serverens log.",
-             icon="⚠️")
+             icon=":material/warning:")

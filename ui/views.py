@@ -258,7 +258,7 @@ def register_tab(ds: DataSet, register: list[Discrepancy]) -> None:
 
 
 def infeasible(result: Result) -> None:
-    st.error("**Ingen portefølje opfylder alle regler.** " + (result.explanation or ""), icon="⛔")
+    st.error("**Ingen portefølje opfylder alle regler.** " + (result.explanation or ""), icon=":material/block:")
 
 
 def time_limit(result: Result) -> None:
