@@ -13,6 +13,7 @@ from .data import DataError, default_data_dir, load_dataset
 from .figures import variant_figures
 from .model import DataSet
 from .register import compute_register, register_csv
+from .solverlog import add_verbose_argument, configure_logging
 
 EXIT_OK, EXIT_USAGE, EXIT_DATA = 0, 2, 3
 
@@ -62,10 +63,13 @@ def _print_table(ds: DataSet) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m portfolio", description="Investeringsportefølje: data og optimering")
     ap.add_argument("--data", type=Path, default=None, help=f"data directory (default {default_data_dir()})")
+    add_verbose_argument(ap, top_level=True)
     sub = ap.add_subparsers(dest="command", required=True)
     sp = sub.add_parser("proposals", help="list every proposal and variant with its yearly figures")
     sp.add_argument("--json", action="store_true")
+    add_verbose_argument(sp)
     sr = sub.add_parser("register", help="print the computed discrepancy register (CSV)")
+    add_verbose_argument(sr)
     g = sr.add_mutually_exclusive_group()
     g.add_argument("--write", action="store_true", help="write data/discrepancies.csv")
     g.add_argument("--check", action="store_true", help="exit 1 if data/discrepancies.csv is out of date")
@@ -73,6 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     cli_optimise.register_commands(sub)
     args = ap.parse_args(argv)
+    configure_logging(args.verbose)
     try:
         ds = load_dataset(args.data)
     except DataError as e:

@@ -23,6 +23,7 @@ from . import fmt
 from .model import DataSet
 from .optimiser import CODE_LABELS, Code, Instance, OptimiserError, Result, build_instance, solve
 from .scenario import OBJECTIVE_LABELS, Scenario, ScenarioError
+from .solverlog import add_verbose_argument
 
 EXIT_OK, EXIT_USAGE, EXIT_ERROR = 0, 2, 1
 
@@ -38,6 +39,7 @@ ANALYSES = ("frontier", "prices", "alternatives", "simulate")
 
 def _scenario_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scenario", type=Path, default=None, help="scenario JSON file (optional)")
+    add_verbose_argument(p)
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--pool", type=float, default=None, help="the pool in total over the horizon (1.000 kr.)")
     p.add_argument("--max-risk", choices=["lav", "middel", "høj"], default=None, help="highest allowed risk")

@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 import pulp
 
-from . import fmt
+from . import fmt, solverlog
 from .figures import npv, variant_figures
 from .flows import variant_flows
 from .model import Block, DataSet, Risk, Styring, variant_label
@@ -375,6 +375,10 @@ def _highs(time_limit: float, small: bool) -> pulp.LpSolver:
     import numpy as np  # noqa: PLC0415
 
     class BulkHiGHS(pulp.HiGHS):  # type: ignore[misc, valid-type]
+        def createAndConfigureSolver(self, lp: pulp.LpProblem) -> None:
+            with solverlog.solver_output():  # the banner HiGHS prints on construction
+                super().createAndConfigureSolver(lp)
+
         def buildSolverModel(self, lp: pulp.LpProblem) -> None:
             h = lp.solverModel
             inf = highspy.kHighsInf
@@ -414,7 +418,7 @@ def _highs(time_limit: float, small: bool) -> pulp.LpSolver:
                           np.array(index, np.int32), np.array(value, dtype=float))
 
     opts: dict[str, Any] = {"mip_heuristic_run_feasibility_jump": False} if small else {}
-    return BulkHiGHS(msg=False, gapRel=0.0, timeLimit=time_limit, **opts)
+    return BulkHiGHS(msg=solverlog.verbose(), gapRel=0.0, timeLimit=time_limit, **opts)
 
 
 def _pick_solver(name: str) -> str:
@@ -482,12 +486,12 @@ def solve_model(inst: Instance, rules: Iterable[Rule] | None = None, coefs: Sequ
         return RawSolution("optimal", (), name, time.perf_counter() - t0)
     lp, x = _model(inst, rules, coefs, pulp.LpMaximize if maximise else pulp.LpMinimize)
     try:
-        if name == "highs":
-            lp.solve(_highs(time_limit, small=len(inst.items) < 500))
-            status, has_solution = _highs_status(lp)
-        else:
-            lp.solve(_cbc(time_limit))
-            status, has_solution = _cbc_status(lp)
+        with solverlog.maybe_solver_output():
+            if name == "highs":
+                lp.solve(_highs(time_limit, small=len(inst.items) < 500))
+            else:
+                lp.solve(_cbc(time_limit, msg=solverlog.verbose()))
+        status, has_solution = _highs_status(lp) if name == "highs" else _cbc_status(lp)
     except pulp.PulpSolverError as e:
         raise OptimiserError(f"Optimeringen kunne ikke køre ({name}): {e}") from e
     chosen = None
@@ -855,8 +859,7 @@ class ReusableModel:
         n = len(items)
         self.n = n
         self._idx = np.arange(n, dtype=np.int32)
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
+        h = solverlog.new_highs()
         h.setOptionValue("mip_rel_gap", 0.0)
         h.setOptionValue("time_limit", float(time_limit))
         if n < 500:  # feasibility jump and restarts cost more than they save on small models
@@ -1004,7 +1007,8 @@ class ReusableModel:
             vals = np.zeros(self.n)
             vals[list(start)] = 1.0
             h.setSolution(self.n, self._idx, vals)
-        h.run()
+        with solverlog.maybe_solver_output():
+            h.run()
         st = self._hs.HighsModelStatus
         ms = h.getModelStatus()
         has = h.getInfo().primal_solution_status == self._hs.SolutionStatus.kSolutionStatusFeasible
