@@ -1,17 +1,26 @@
-"""Saved scenarios, in a database through SQLAlchemy 2 (SQLite by default).
+"""Saved scenarios, in a database through SQLAlchemy 2 (SQLite by default, PostgreSQL for a team server).
 
 Where: the URL in ``PORTFOLIO_DB_URL`` (any SQLAlchemy URL), else a SQLite file at
 ``PORTFOLIO_DB_PATH``, else ``~/.investeringsportefolje/scenarier.sqlite``. The directory and the
-schema are created on first use.
+schema are created on first use. A PostgreSQL URL without a driver (``postgresql://…`` or
+``postgres://…``) uses psycopg 3 (``postgresql+psycopg://…``), the driver this project installs;
+SQLAlchemy alone would pick psycopg2.
 
 The schema is versioned: the table ``schema_version`` holds the number of migrations applied, and
 `MIGRATIONS` is the ordered list of migration functions. Opening an older database applies the
 missing ones (in one transaction); a database from a newer version is refused.
 
-Several users may save at once without losing anything: SQLite runs in WAL mode with a busy
-timeout, every write is one short ``BEGIN IMMEDIATE`` transaction (the write lock is taken up
-front, so a read-then-write never fails half-way), and an operation that still meets "database is
-locked" is retried with back-off.
+Several users may save at once without losing anything: every write is one short transaction that
+takes the database's write lock up front, so a read-then-write (is the name free? then insert)
+never races another writer and never fails half-way. On SQLite that is ``BEGIN IMMEDIATE`` (in WAL
+mode, with a busy timeout); on PostgreSQL it is a transaction-level advisory lock
+(``pg_advisory_xact_lock``) at READ COMMITTED, so each later statement sees what the previous lock
+holder committed. Schema creation and migration are such write transactions too, so processes
+that open a fresh database at once apply the migrations one after another. The UNIQUE constraint on
+the name is the last line of defence, and its violation gives the same Danish message as the check.
+An operation that meets a transient error ("database is locked", a serialization failure or a
+deadlock) is retried with back-off. PostgreSQL connections come from a small pool (a few
+connections, checked before use), enough for the dashboard's concurrent sessions.
 
 A scenario is stored as its JSON (`Scenario.to_json`); an uploaded catalogue it was made with can
 be stored beside it (the tables of string cells that `portfolio.upload.read_upload` returns).
@@ -49,7 +58,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import delete as sql_delete
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
@@ -63,6 +72,15 @@ MAX_NAME_LENGTH = 200
 MAX_NOTE_LENGTH = 20_000
 BUSY_TIMEOUT_S = 30.0
 MAX_ATTEMPTS = 12
+# PostgreSQL: the pool of one store (the dashboard shares one store between its sessions).
+POOL_SIZE = 5
+POOL_MAX_OVERFLOW = 5
+POOL_TIMEOUT_S = 30.0
+POOL_RECYCLE_S = 1800
+CONNECT_TIMEOUT_S = 10
+PG_WRITE_LOCK_KEY = 0x5343454E4152  # the advisory lock every write takes ("SCENAR")
+# serialization failure, deadlock detected, lock not available (lock_timeout)
+_PG_TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
 
 
 class StorageError(Exception):
@@ -141,7 +159,12 @@ def _current_version(conn: Connection) -> int:
 
 
 def migrate(conn: Connection, upto: int | None = None) -> int:
-    """Apply the migrations the database lacks (inside the caller's transaction); returns the version."""
+    """Apply the migrations the database lacks (inside the caller's transaction); returns the version.
+
+    The caller's transaction should hold the write lock (``write=True`` on a `make_engine`
+    connection); on PostgreSQL it is taken here as well, so processes that open a fresh database at
+    once apply the migrations one after another instead of creating the tables twice."""
+    _take_write_lock(conn)
     target = SCHEMA_VERSION if upto is None else upto
     have = _current_version(conn)
     if have > SCHEMA_VERSION:
@@ -160,10 +183,43 @@ def migrate(conn: Connection, upto: int | None = None) -> int:
 # --------------------------------------------------------------------------------------------
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; for SQLite with WAL, a busy timeout and explicit (IMMEDIATE) transactions."""
+def _normalised_url(url: str) -> URL:
+    """`url` parsed; a PostgreSQL URL without a driver (``postgresql://``, ``postgres://``) gets psycopg 3."""
     u = make_url(url)
-    if u.get_backend_name() != "sqlite":
+    backend, _, driver = u.drivername.partition("+")
+    if backend in ("postgresql", "postgres"):
+        u = u.set(drivername=f"postgresql+{driver or 'psycopg'}")
+    return u
+
+
+def _take_write_lock(conn: Connection) -> None:
+    """On PostgreSQL, wait for the store's write lock (released when the transaction ends).
+
+    SQLite takes its lock with ``BEGIN IMMEDIATE`` instead. Taking it twice in one transaction is
+    harmless."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_WRITE_LOCK_KEY})
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`. A connection with the execution option ``write=True`` takes the write lock
+    when its transaction begins. SQLite: WAL, a busy timeout and explicit (IMMEDIATE) transactions.
+    PostgreSQL: psycopg 3 unless the URL names a driver, READ COMMITTED, a small pre-pinged pool."""
+    u = _normalised_url(url)
+    backend = u.get_backend_name()
+    if backend == "postgresql":
+        connect_args = {} if "connect_timeout" in u.query else {"connect_timeout": CONNECT_TIMEOUT_S}
+        engine = create_engine(u, isolation_level="READ COMMITTED", pool_size=POOL_SIZE,
+                               max_overflow=POOL_MAX_OVERFLOW, pool_timeout=POOL_TIMEOUT_S,
+                               pool_recycle=POOL_RECYCLE_S, pool_pre_ping=True, connect_args=connect_args)
+
+        @event.listens_for(engine, "begin")
+        def _on_begin_pg(conn: Connection) -> None:
+            if conn.get_execution_options().get("write"):
+                _take_write_lock(conn)
+
+        return engine
+    if backend != "sqlite":
         return create_engine(u, pool_pre_ping=True)
     db = u.database or ""
     memory = db in ("", ":memory:") or "mode=memory" in db
@@ -193,8 +249,13 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def _locked(e: BaseException) -> bool:
-    msg = str(getattr(e, "orig", e)).lower()
+def _transient(e: OperationalError) -> bool:
+    """Whether retrying may succeed: SQLite's "database is locked"/"busy", or PostgreSQL's
+    serialization failure, deadlock or lock timeout."""
+    orig = getattr(e, "orig", e)
+    if getattr(orig, "sqlstate", None) in _PG_TRANSIENT_SQLSTATES:
+        return True
+    msg = str(orig).lower()
     return "locked" in msg or "busy" in msg
 
 
@@ -232,9 +293,13 @@ class ScenarioStore:
             if self._engine is None:
                 try:
                     engine = make_engine(self.url)
-                except (SQLAlchemyError, OSError, ValueError) as e:
+                except (SQLAlchemyError, OSError, ValueError, ImportError) as e:
                     raise StorageError(f"Databasen med gemte scenarier kan ikke åbnes: {e}") from e
-                self._retry(lambda: self._migrate(engine))
+                try:
+                    self._retry(lambda: self._migrate(engine))
+                except BaseException:
+                    engine.dispose()
+                    raise
                 self._engine = engine
             return self._engine
 
@@ -249,7 +314,7 @@ class ScenarioStore:
             try:
                 return fn()
             except OperationalError as e:
-                if not _locked(e) or attempt == MAX_ATTEMPTS - 1:
+                if not _transient(e) or attempt == MAX_ATTEMPTS - 1:
                     raise StorageError(f"Databasen med gemte scenarier svarer ikke: {e.orig}") from e
                 time.sleep(delay * (1 + random.random()))
                 delay = min(delay * 2, 1.0)
@@ -305,6 +370,8 @@ class ScenarioStore:
             raise StorageError("Giv scenariet et navn.")
         if len(n) > MAX_NAME_LENGTH:
             raise StorageError(f"Navnet er for langt (højst {MAX_NAME_LENGTH} tegn).")
+        if "\x00" in n:  # PostgreSQL cannot store it; refused everywhere so both behave alike
+            raise StorageError("Navnet må ikke indeholde tegnet NUL.")
         return n
 
     @staticmethod
@@ -312,6 +379,8 @@ class ScenarioStore:
         n = str(note or "")
         if len(n) > MAX_NOTE_LENGTH:
             raise StorageError(f"Noten er for lang (højst {MAX_NOTE_LENGTH} tegn).")
+        if "\x00" in n:
+            raise StorageError("Noten må ikke indeholde tegnet NUL.")
         return n
 
     @staticmethod
@@ -382,6 +451,8 @@ class ScenarioStore:
 
     def get_by_name(self, name: str) -> SavedScenario:
         clean = " ".join(str(name).split())
+        if "\x00" in clean:  # no saved name has one (see _clean_name), and PostgreSQL cannot compare it
+            raise StorageError(f"Der findes intet gemt scenarie med navnet '{clean}'.")
 
         def run() -> SavedScenario:
             with self._tx(write=False) as conn:

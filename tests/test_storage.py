@@ -1,21 +1,33 @@
-"""Saved scenarios: CRUD with Danish errors, default location, schema migration, concurrent saves
-from threads and processes, and fitting a saved scenario to a changed dataset."""
+"""Saved scenarios: CRUD with Danish errors, default location, schema migration, concurrent saves,
+renames and deletes from threads and processes, and fitting a saved scenario to a changed dataset.
+
+Every test that is not about SQLite itself runs on both backends: a SQLite file, and a fresh
+database on the throwaway PostgreSQL server of the session fixture `pg_server` (tests/pg.py; those
+runs are marked ``postgres``). Tests about SQLite only (WAL, the default file location, a file in
+a Unicode directory) say so."""
 
 from __future__ import annotations
 
 import json
 import multiprocessing
+import queue
 import sqlite3
 import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
 
-from portfolio.data import load_dataset
 from portfolio.scenario import Scenario
 from portfolio.storage import (
     MIGRATIONS,
+    POOL_SIZE,
     SCHEMA_VERSION,
     SavedScenario,
     ScenarioStore,
@@ -25,21 +37,74 @@ from portfolio.storage import (
     make_engine,
     migrate,
 )
+from tests.pg import PgServer, free_port
 
 PROCESSES, PER_PROCESS = 4, 25
 THREADS, PER_THREAD = 8, 25
 
 
-@pytest.fixture(scope="module")
-def ds():
-    return load_dataset()
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = ScenarioStore(f"sqlite:///{tmp_path / 'scenarier.sqlite'}")
+def new_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[[str], str]]:
+    """Gives the URL of a fresh, empty database named after its argument, on the test's backend."""
+    if backend == "sqlite":
+        yield lambda name: f"sqlite:///{tmp_path / f'{name}.sqlite'}"
+        return
+    server: PgServer = request.getfixturevalue("pg_server")  # only the PostgreSQL runs start it
+    made: list[str] = []
+
+    def make(name: str) -> str:
+        made.append(server.create_database(name))
+        return made[-1]
+
+    yield make
+    for url in made:
+        server.drop_database(url)
+
+
+@pytest.fixture
+def url(new_url: Callable[[str], str]) -> str:
+    return new_url("scenarier")
+
+
+@pytest.fixture
+def store(url: str) -> Iterator[ScenarioStore]:
+    s = ScenarioStore(url)
     yield s
     s.close()
+
+
+def execute(url: str, statement: str, **params: Any) -> list[tuple]:
+    """Run one SQL statement on the database behind the store's back (as another program would)."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            res = conn.execute(text(statement), params)
+            return [tuple(r) for r in res] if res.returns_rows else []
+    finally:
+        engine.dispose()
+
+
+def columns(url: str, table: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        return {c["name"] for c in inspect(engine).get_columns(table)}
+    finally:
+        engine.dispose()
+
+
+def make_schema(url: str, version: int) -> None:
+    """The schema as the program at `version` made it (migrations 1..version)."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn, conn.execution_options(write=True).begin():
+            assert migrate(conn, upto=version) == version
+    finally:
+        engine.dispose()
 
 
 def scenario_for(worker: str, n: int) -> Scenario:
@@ -97,7 +162,23 @@ def test_save_get_list_rename_note_delete(store):
         store.save("Ugyldigt katalog", "", Scenario(), catalogue_tables={"x": object()})
 
 
-def test_default_location_and_environment(tmp_path, monkeypatch):
+def test_nul_character_is_refused_on_every_backend(store):
+    # PostgreSQL cannot store U+0000 in text; SQLite could, but both refuse it alike.
+    with pytest.raises(StorageError, match="Navnet må ikke indeholde tegnet NUL"):
+        store.save("a\x00b", "", Scenario())
+    with pytest.raises(StorageError, match="Noten må ikke indeholde tegnet NUL"):
+        store.save("a", "x\x00", Scenario())
+    s = store.save("a", "", Scenario())
+    with pytest.raises(StorageError, match="Navnet må ikke indeholde tegnet NUL"):
+        store.rename(s.id, "b\x00")
+    with pytest.raises(StorageError, match="Noten må ikke indeholde tegnet NUL"):
+        store.update_note(s.id, "\x00")
+    with pytest.raises(StorageError, match="intet gemt scenarie med navnet"):
+        store.get_by_name("a\x00")
+    assert [(x.name, x.note) for x in store.list()] == [("a", "")]
+
+
+def test_default_location_and_environment(tmp_path, monkeypatch):  # SQLite only: the default file
     monkeypatch.delenv("PORTFOLIO_DB_URL", raising=False)
     monkeypatch.delenv("PORTFOLIO_DB_PATH", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
@@ -118,7 +199,42 @@ def test_default_location_and_environment(tmp_path, monkeypatch):
     s2.close()
 
 
-def test_wal_mode(store, tmp_path):
+def test_postgres_url_without_driver_uses_psycopg_3():  # no server needed: nothing connects yet
+    for url in ("postgresql://portfolio@localhost/db", "postgres://portfolio@localhost/db",
+                "postgresql+psycopg://portfolio@localhost/db"):
+        engine = make_engine(url)
+        assert (engine.dialect.name, engine.dialect.driver) == ("postgresql", "psycopg"), url
+        assert engine.pool.size() == POOL_SIZE
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_url_in_the_environment(pg_server, monkeypatch):
+    url = pg_server.create_database("miljø")
+    try:
+        plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        assert plain.startswith("postgresql://")
+        monkeypatch.setenv("PORTFOLIO_DB_URL", plain)
+        assert default_url() == plain
+        s = ScenarioStore()
+        saved = s.save("Fra miljøet", "delt server", Scenario())
+        s.close()
+        other = ScenarioStore(plain.replace("postgresql://", "postgres://", 1))
+        assert other.get_by_name("Fra miljøet") == saved
+        other.close()
+    finally:
+        pg_server.drop_database(url)
+
+
+def test_unreachable_postgres_server_gives_a_danish_error():  # no server needed
+    store = ScenarioStore(f"postgresql://portfolio@127.0.0.1:{free_port()}/findes_ikke")
+    with pytest.raises(StorageError, match="svarer ikke"):
+        store.list()
+    store.close()
+
+
+def test_wal_mode(tmp_path):  # SQLite only: WAL is SQLite's journal mode
+    store = ScenarioStore(f"sqlite:///{tmp_path / 'scenarier.sqlite'}")
     store.save("x", "", Scenario())
     con = sqlite3.connect(tmp_path / "scenarier.sqlite")
     try:
@@ -126,26 +242,29 @@ def test_wal_mode(store, tmp_path):
         assert con.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
     finally:
         con.close()
+        store.close()
 
 
 # --- migrations --------------------------------------------------------------------------------------
 
 
-def test_old_version_database_is_upgraded(tmp_path):
-    path = tmp_path / "gammel.sqlite"
+def test_old_version_database_is_upgraded(backend, new_url):
+    url = new_url("gammel")
     old = Scenario.from_json({"pool": {"total": 5000}, "force_out": ["TV01"]})
-    con = sqlite3.connect(path)
-    con.executescript("""
-        CREATE TABLE schema_version (version INTEGER NOT NULL);
-        INSERT INTO schema_version VALUES (1);
-        CREATE TABLE scenarios (id INTEGER PRIMARY KEY AUTOINCREMENT, name VARCHAR(200) NOT NULL UNIQUE,
-                                note TEXT NOT NULL, scenario_json TEXT NOT NULL, created VARCHAR(40) NOT NULL);
-    """)
-    con.execute("INSERT INTO scenarios (name, note, scenario_json, created) VALUES (?, ?, ?, ?)",
-                ("Gammel", "fra version 1", json.dumps(old.to_json()), "2024-05-01T10:00:00+00:00"))
-    con.commit()
-    con.close()
-    store = ScenarioStore(f"sqlite:///{path}")
+    if backend == "sqlite":  # a version-1 file exactly as version 1 of the program wrote it
+        con = sqlite3.connect(make_url(url).database)
+        con.executescript("""
+            CREATE TABLE schema_version (version INTEGER NOT NULL);
+            INSERT INTO schema_version VALUES (1);
+            CREATE TABLE scenarios (id INTEGER PRIMARY KEY AUTOINCREMENT, name VARCHAR(200) NOT NULL UNIQUE,
+                                    note TEXT NOT NULL, scenario_json TEXT NOT NULL, created VARCHAR(40) NOT NULL);
+        """)
+        con.close()
+    else:
+        make_schema(url, 1)
+    execute(url, "INSERT INTO scenarios (name, note, scenario_json, created) VALUES (:n, :note, :j, :c)",
+            n="Gammel", note="fra version 1", j=json.dumps(old.to_json()), c="2024-05-01T10:00:00+00:00")
+    store = ScenarioStore(url)
     (saved,) = store.list()
     assert saved.name == "Gammel" and saved.scenario == old and saved.note == "fra version 1"
     assert saved.created == datetime(2024, 5, 1, 10, tzinfo=UTC) == saved.updated
@@ -153,19 +272,14 @@ def test_old_version_database_is_upgraded(tmp_path):
     new = store.save("Ny", "", Scenario(), catalogue_tables={"proposals.csv": []})
     assert new.catalogue_tables == {"proposals.csv": []}
     store.close()
-    con = sqlite3.connect(path)
-    try:
-        assert con.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
-        cols = [r[1] for r in con.execute("PRAGMA table_info(scenarios)")]
-        assert {"updated", "catalogue_tables"} <= set(cols)
-    finally:
-        con.close()
+    assert execute(url, "SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
+    assert {"updated", "catalogue_tables"} <= columns(url, "scenarios")
 
 
-def test_each_migration_step_upgrades_a_database_made_by_the_previous_ones(tmp_path):
+def test_each_migration_step_upgrades_a_database_made_by_the_previous_ones(new_url):
     assert SCHEMA_VERSION == len(MIGRATIONS) >= 2
     for start in range(SCHEMA_VERSION):
-        url = f"sqlite:///{tmp_path / f'v{start}.sqlite'}"
+        url = new_url(f"v{start}")
         engine = make_engine(url)
         with engine.connect() as conn, conn.execution_options(write=True).begin():
             assert migrate(conn, upto=start) == start
@@ -178,29 +292,23 @@ def test_each_migration_step_upgrades_a_database_made_by_the_previous_ones(tmp_p
         assert names == (["gammel"] if start >= 1 else [])
         store.save("ny", "", Scenario())
         store.close()
-        con = sqlite3.connect(tmp_path / f"v{start}.sqlite")
-        assert con.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
-        con.close()
+        assert execute(url, "SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
 
 
-def test_newer_version_database_is_refused(tmp_path):
-    path = tmp_path / "ny.sqlite"
-    con = sqlite3.connect(path)
-    con.executescript(f"CREATE TABLE schema_version (version INTEGER NOT NULL); "
-                      f"INSERT INTO schema_version VALUES ({SCHEMA_VERSION + 1});")
-    con.close()
+def test_newer_version_database_is_refused(url):
+    execute(url, "CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    execute(url, "INSERT INTO schema_version VALUES (:v)", v=SCHEMA_VERSION + 1)
+    store = ScenarioStore(url)
     with pytest.raises(StorageError, match="nyere version"):
-        ScenarioStore(f"sqlite:///{path}").list()
+        store.list()
+    store.close()
 
 
-def test_unreadable_stored_scenario_gives_warnings_not_errors(store, tmp_path, ds):
+def test_unreadable_stored_scenario_gives_warnings_not_errors(store, url, ds):
     store.save("ok", "", Scenario())
-    con = sqlite3.connect(tmp_path / "scenarier.sqlite")
     bad = Scenario.from_json({"pool": {"total": 100}}).to_json() | {"pool": {"total": -5}, "ny_indstilling": 1,
                                                                     "force_in": ["BU01"]}
-    con.execute("UPDATE scenarios SET scenario_json = ?", (json.dumps(bad),))
-    con.commit()
-    con.close()
+    execute(url, "UPDATE scenarios SET scenario_json = :j", j=json.dumps(bad))
     (saved,) = store.list()
     assert saved.scenario.force_in == ("BU01",) and saved.scenario.pool is None
     assert any("ny_indstilling" in w for w in saved.warnings) and any("pool" in w for w in saved.warnings)
@@ -210,31 +318,39 @@ def test_unreadable_stored_scenario_gives_warnings_not_errors(store, tmp_path, d
 
 # --- concurrency ------------------------------------------------------------------------------------------
 
+Work = Callable[[ScenarioStore, str, int], Any]  # (store, worker name, count) -> the worker's result
 
-def _process_worker(url: str, worker: int, barrier) -> None:  # runs in a child process
+
+def _in_process(url: str, worker: int, barrier: Any, results: Any, work: Work) -> None:  # a child process
     store = ScenarioStore(url)
-    barrier.wait(timeout=60)
-    for n in range(PER_PROCESS):
-        store.save(f"proces {worker} nr. {n}", note_for(f"proces {worker}", n), scenario_for(f"p{worker}", n))
-    store.close()
+    try:
+        barrier.wait(timeout=60)
+        results.put((worker, "ok", work(store, f"proces {worker}", PER_PROCESS)))
+    except BaseException:
+        results.put((worker, "fejl", traceback.format_exc()))
+        raise
+    finally:
+        store.close()
 
 
-def test_concurrent_saves_from_threads_and_processes_lose_nothing(tmp_path):
-    url = f"sqlite:///{tmp_path / 'delt.sqlite'}"
+def run_everywhere(url: str, work: Work) -> dict[str, Any]:
+    """Run `work` at once in PROCESSES processes ("spawn", a store each) and THREADS threads (one
+    shared store, as in the dashboard); returns each worker's result by worker name."""
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(PROCESSES + 1)
-    procs = [ctx.Process(target=_process_worker, args=(url, w, barrier)) for w in range(PROCESSES)]
+    results = ctx.Queue()
+    procs = [ctx.Process(target=_in_process, args=(url, w, barrier, results, work)) for w in range(PROCESSES)]
     for p in procs:
         p.start()
     store = ScenarioStore(url)  # one store shared by the threads, as in the dashboard
     errors: list[BaseException] = []
+    out: dict[str, Any] = {}
     start = threading.Barrier(THREADS)
 
     def thread_worker(t: int) -> None:
         try:
             start.wait(timeout=60)
-            for n in range(PER_THREAD):
-                store.save(f"tråd {t} nr. {n}", note_for(f"tråd {t}", n), scenario_for(f"t{t}", n))
+            out[f"tråd {t}"] = work(store, f"tråd {t}", PER_THREAD)
         except BaseException as e:  # noqa: BLE001
             errors.append(e)
 
@@ -244,12 +360,42 @@ def test_concurrent_saves_from_threads_and_processes_lose_nothing(tmp_path):
         t.start()
     for t in threads:
         t.join(timeout=120)
+    failed: list[str] = []
+    received = 0
+    deadline = time.monotonic() + 120
+    while received < PROCESSES and time.monotonic() < deadline:
+        try:
+            worker, status, result = results.get(timeout=1)
+        except queue.Empty:
+            if any(p.is_alive() for p in procs):
+                continue
+            break  # every process has ended and all they sent has arrived
+        received += 1
+        if status == "ok":
+            out[f"proces {worker}"] = result
+        else:
+            failed.append(result)
     for p in procs:
         p.join(timeout=120)
+    store.close()
     assert not errors, errors
+    assert not failed, "\n".join(failed)
     assert all(p.exitcode == 0 for p in procs), [p.exitcode for p in procs]
+    assert len(out) == THREADS + PROCESSES, sorted(out)
+    return out
 
-    saved = {s.name: s for s in ScenarioStore(url).list()}
+
+def save_all(store: ScenarioStore, worker: str, count: int) -> None:
+    for n in range(count):
+        store.save(f"{worker} nr. {n}", note_for(worker, n), scenario_for(worker, n))
+
+
+def test_concurrent_saves_from_threads_and_processes_lose_nothing(new_url):
+    url = new_url("delt")
+    run_everywhere(url, save_all)
+    reader = ScenarioStore(url)
+    saved = {s.name: s for s in reader.list()}
+    reader.close()
     assert len(saved) == PROCESSES * PER_PROCESS + THREADS * PER_THREAD
     expected = [(f"proces {w} nr. {n}", f"proces {w}", n) for w in range(PROCESSES) for n in range(PER_PROCESS)]
     expected += [(f"tråd {t} nr. {n}", f"tråd {t}", n) for t in range(THREADS) for n in range(PER_THREAD)]
@@ -259,11 +405,66 @@ def test_concurrent_saves_from_threads_and_processes_lose_nothing(tmp_path):
         assert s.scenario == scenario_for(worker, n)
         assert json.dumps(s.scenario.to_json()) == json.dumps(scenario_for(worker, n).to_json())
     assert len({s.id for s in saved.values()}) == len(saved)
-    store.close()
 
 
-def test_concurrent_saves_of_one_name_keep_exactly_one(tmp_path):
-    store = ScenarioStore(f"sqlite:///{tmp_path / 'samme.sqlite'}")
+def renamed(worker: str, n: int) -> str:
+    return f"{worker} nr. {n} (omdøbt)"
+
+
+def save_rename_delete(store: ScenarioStore, worker: str, count: int) -> dict[str, int]:
+    """Save `count` scenarios; keep every third, rename every third and delete every third, with
+    refused operations in between (a rename to a taken name, a second save of a name). Returns
+    name -> id of what must remain."""
+    kept: dict[str, int] = {}
+    for n in range(count):
+        s = store.save(f"{worker} nr. {n}", note_for(worker, n), scenario_for(worker, n))
+        if n % 3 == 0:
+            kept[s.name] = s.id
+        elif n % 3 == 1:
+            r = store.rename(s.id, renamed(worker, n))
+            assert (r.id, r.name, r.note, r.scenario) == (s.id, renamed(worker, n), s.note, s.scenario)
+            kept[r.name] = r.id
+        else:
+            with pytest.raises(StorageError, match="findes allerede"):
+                store.rename(s.id, f"{worker} nr. 0")  # taken (and never renamed or deleted)
+            with pytest.raises(StorageError, match="findes allerede"):
+                store.save(f"{worker} nr. {n}", "igen", Scenario())
+            store.delete(s.id)
+            # (not delete(s.id) again: SQLite may already have given the id to another worker's save)
+            with pytest.raises(StorageError, match="intet gemt scenarie med navnet"):
+                store.get_by_name(f"{worker} nr. {n}")
+    return kept
+
+
+def test_concurrent_saves_renames_and_deletes_from_threads_and_processes(new_url):
+    url = new_url("blandet")
+    kept = run_everywhere(url, save_rename_delete)
+    reader = ScenarioStore(url)
+    saved = reader.list()
+    reader.close()
+    by_name = {s.name: s for s in saved}
+    assert len(by_name) == len(saved)  # no duplicate names
+    assert len({s.id for s in saved}) == len(saved)  # ids unique
+    expected_ids = {name: id for result in kept.values() for name, id in result.items()}
+    assert {s.name: s.id for s in saved} == expected_ids  # nothing lost, nothing extra, ids kept
+    workers = [(f"proces {w}", PER_PROCESS) for w in range(PROCESSES)]
+    workers += [(f"tråd {t}", PER_THREAD) for t in range(THREADS)]
+    for worker, count in workers:
+        for n in range(count):
+            name = f"{worker} nr. {n}"
+            if n % 3 == 2:  # deleted
+                assert name not in by_name and renamed(worker, n) not in by_name
+                continue
+            if n % 3 == 1:  # renamed: only the new name, with its note and scenario
+                assert name not in by_name
+                name = renamed(worker, n)
+            s = by_name[name]
+            assert s.note == note_for(worker, n) and s.scenario == scenario_for(worker, n)
+    assert len(saved) == sum(len(range(0, count, 3)) + len(range(1, count, 3)) for _, count in workers)
+
+
+def test_concurrent_saves_of_one_name_keep_exactly_one(new_url):
+    store = ScenarioStore(new_url("samme"))
     outcomes: list[str] = []
     lock = threading.Lock()
 
@@ -320,7 +521,21 @@ def test_store_is_reusable_after_close(store):
     assert [s.name for s in store.list()] == ["a"]
 
 
-def test_store_path_with_unicode_directory(tmp_path):
+def test_unicode_database_and_scenario_names(new_url):
+    store = ScenarioStore(new_url("Økonomi æøå"))
+    names = ["ø", "Æbler & pærer – “citat” 🚀", "Ärger ß ĳ", "Ω≈ç√"]
+    for i, name in enumerate(names):
+        store.save(name, f"note {name} {i}", Scenario())
+    assert sorted(s.name for s in store.list()) == sorted(names)
+    for i, name in enumerate(names):
+        assert store.get_by_name(name).note == f"note {name} {i}"
+    assert store.rename(store.get_by_name("ø").id, "å").name == "å"
+    with pytest.raises(StorageError, match="navnet 'ø'"):
+        store.get_by_name("ø")
+    store.close()
+
+
+def test_store_path_with_unicode_directory(tmp_path):  # SQLite only: a file in a Unicode directory
     d = tmp_path / "Økonomi æøå"
     s = ScenarioStore(f"sqlite:///{d / 'x.sqlite'}")
     s.save("ø", "", Scenario())
