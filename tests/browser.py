@@ -1,4 +1,5 @@
-"""Shared helpers for real-browser tests and benchmarks: a Streamlit server and Debian's chromium."""
+"""Shared helpers for real-browser tests and benchmarks: the dashboard server as `bash scripts/app.sh`
+starts it (`streamlit run serve.py`), and Debian's chromium."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def free_port() -> int:
 @contextlib.contextmanager
 def streamlit_server(extra_env: dict[str, str] | None = None) -> Iterator[str]:
     port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     env = os.environ | (extra_env or {})
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
