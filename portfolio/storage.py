@@ -29,6 +29,7 @@ be stored beside it (the tables of string cells that `portfolio.upload.read_uplo
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import threading
@@ -62,16 +63,20 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
+from . import fmt
 from .model import DataSet
 from .scenario import Scenario, ScenarioError
 from .urlstate import fit_to_dataset, lenient_scenario
 
 T = TypeVar("T")
 
+LOG = logging.getLogger("investeringsportefolje.storage")
 MAX_NAME_LENGTH = 200
 MAX_NOTE_LENGTH = 20_000
-BUSY_TIMEOUT_S = 30.0
+BUSY_TIMEOUT_S = 2.0  # SQLite: how long one statement waits for another writer's lock
 MAX_ATTEMPTS = 12
+MAX_WAIT_S = 4.0  # all retries of one operation together; then a Danish "optaget" message
+MAX_STORED_JSON = 5_000_000  # characters; a stored scenario or catalogue beyond this is not parsed
 # PostgreSQL: the pool of one store (the dashboard shares one store between its sessions).
 POOL_SIZE = 5
 POOL_MAX_OVERFLOW = 5
@@ -148,7 +153,25 @@ def _m2_updated_and_catalogue(conn: Connection) -> None:
     conn.execute(text("UPDATE scenarios SET updated = created"))
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_m1_create_scenarios, _m2_updated_and_catalogue)
+def _m3_ids_never_reused(conn: Connection) -> None:
+    """Version 3: an id is never given to a second scenario, so an id a user saw names that
+    scenario or none (a stale rename or delete is refused instead of hitting someone else's).
+    SQLite reuses the largest id after a delete unless the key is AUTOINCREMENT, so the table is
+    rebuilt with it; PostgreSQL's sequences never reuse ids."""
+    if conn.dialect.name != "sqlite":
+        return
+    conn.execute(text(
+        "CREATE TABLE scenarios_v3 (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+        f"name VARCHAR({MAX_NAME_LENGTH}) NOT NULL UNIQUE, note TEXT NOT NULL, scenario_json TEXT NOT NULL, "
+        "created VARCHAR(40) NOT NULL, updated VARCHAR(40), catalogue_tables TEXT)"))
+    conn.execute(text("INSERT INTO scenarios_v3 (id, name, note, scenario_json, created, updated, catalogue_tables) "
+                      "SELECT id, name, note, scenario_json, created, updated, catalogue_tables FROM scenarios"))
+    conn.execute(text("DROP TABLE scenarios"))
+    conn.execute(text("ALTER TABLE scenarios_v3 RENAME TO scenarios"))
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_m1_create_scenarios, _m2_updated_and_catalogue,
+                                                         _m3_ids_never_reused)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -263,14 +286,57 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _stored_json(text_value: Any) -> Any:
+    """A stored JSON text parsed, or None when it is too long, too deep or not JSON."""
+    if not isinstance(text_value, str) or len(text_value) > MAX_STORED_JSON:
+        return None
+    try:
+        return json.loads(text_value)
+    except (ValueError, RecursionError):
+        return None
+
+
 def _parse_time(value: str | None, fallback: datetime | None = None) -> datetime:
     if not value:
         return fallback or datetime.fromtimestamp(0, UTC)
     try:
-        t = datetime.fromisoformat(value)
-    except ValueError:
+        t = datetime.fromisoformat(str(value))
+    except (ValueError, OverflowError):
         return fallback or datetime.fromtimestamp(0, UTC)
     return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
+
+
+def _where(url: str) -> str:
+    """The database for a message: the SQLite file, or the server and database (no password)."""
+    try:
+        u = make_url(url)
+    except Exception:  # noqa: BLE001
+        return "databasen"
+    if u.get_backend_name() == "sqlite":
+        return f"filen {u.database}" if u.database else "databasen i hukommelsen"
+    return f"databasen {u.database or ''} på {u.host or 'localhost'}{f':{u.port}' if u.port else ''}".strip()
+
+
+def _danish_error(e: BaseException, url: str) -> str:
+    """A database error in Danish words, naming the database and what the user can do (the
+    library's English text goes to the log, not into the message)."""
+    orig = getattr(e, "orig", e)
+    text_ = str(orig).lower()
+    where = _where(url)
+    LOG.warning("Storage error on %s: %s", where, orig)
+    if "locked" in text_ or "busy" in text_ or getattr(orig, "sqlstate", None) in _PG_TRANSIENT_SQLSTATES:
+        return (f"De gemte scenarier er optaget af en anden bruger eller proces ({where}), også efter "
+                f"{fmt.tal(MAX_WAIT_S)} sekunders venten. Prøv igen om lidt.")
+    if "not a database" in text_ or "malformed" in text_ or "corrupt" in text_:
+        return (f"Databasen med gemte scenarier er beskadiget ({where}). Flyt filen væk (gem den som "
+                "sikkerhedskopi); så oprettes en ny, tom database.")
+    if "readonly" in text_ or "read-only" in text_ or "permission" in text_ or "access" in text_:
+        return f"Databasen med gemte scenarier kan ikke skrives ({where}): der er ikke skriveadgang."
+    if "unable to open" in text_ or "no such file" in text_ or "is a directory" in text_:
+        return f"Databasen med gemte scenarier kan ikke åbnes ({where})."
+    if isinstance(e, OperationalError | OSError) or "connect" in text_ or "refused" in text_:
+        return f"Databasen med gemte scenarier svarer ikke ({where}). Prøv igen, eller kontakt den, der driver serveren."
+    return f"Databasen med gemte scenarier gav en fejl ({where}); se serverens log."
 
 
 # --------------------------------------------------------------------------------------------
@@ -294,7 +360,9 @@ class ScenarioStore:
                 try:
                     engine = make_engine(self.url)
                 except (SQLAlchemyError, OSError, ValueError, ImportError) as e:
-                    raise StorageError(f"Databasen med gemte scenarier kan ikke åbnes: {e}") from e
+                    LOG.warning("Cannot open the scenario store %s: %s", _where(self.url), e)
+                    raise StorageError(f"Databasen med gemte scenarier kan ikke åbnes ({_where(self.url)}): "
+                                       "adressen eller filen kan ikke bruges.") from e
                 try:
                     self._retry(lambda: self._migrate(engine))
                 except BaseException:
@@ -309,15 +377,23 @@ class ScenarioStore:
             migrate(conn)
 
     def _retry(self, fn: Callable[[], T]) -> T:
+        """Run `fn`, retrying transient lock errors with back-off for at most `MAX_WAIT_S`;
+        every other database error becomes a `StorageError` in Danish (`_danish_error`). An
+        IntegrityError passes through for the caller's own message."""
         delay = 0.01
+        deadline = time.monotonic() + MAX_WAIT_S
         for attempt in range(MAX_ATTEMPTS):
             try:
                 return fn()
+            except IntegrityError:
+                raise
             except OperationalError as e:
-                if not _transient(e) or attempt == MAX_ATTEMPTS - 1:
-                    raise StorageError(f"Databasen med gemte scenarier svarer ikke: {e.orig}") from e
-                time.sleep(delay * (1 + random.random()))
+                if not _transient(e) or attempt == MAX_ATTEMPTS - 1 or time.monotonic() >= deadline:
+                    raise StorageError(_danish_error(e, self.url)) from e
+                time.sleep(min(delay * (1 + random.random()), max(0.0, deadline - time.monotonic())))
                 delay = min(delay * 2, 1.0)
+            except (SQLAlchemyError, OSError) as e:
+                raise StorageError(_danish_error(e, self.url)) from e
         raise AssertionError("unreachable")  # pragma: no cover
 
     @contextmanager
@@ -339,27 +415,31 @@ class ScenarioStore:
 
     @staticmethod
     def _row(row: Any) -> SavedScenario:
+        """A stored row as a SavedScenario; whatever in it cannot be read becomes a warning (the
+        defaults are used, an unreadable catalogue is left out), never an error, so one absurd
+        row cannot hide the good ones."""
         warnings: list[str] = []
-        try:
-            data = json.loads(row.scenario_json)
-            if not isinstance(data, dict):
-                raise ValueError
-        except ValueError:
+        data = _stored_json(row.scenario_json)
+        if not isinstance(data, dict):
             data = {}
             warnings.append("Det gemte scenarie kunne ikke læses; standardindstillingerne bruges.")
         try:
             scenario = Scenario.from_json(data)
         except ScenarioError:
-            scenario, notes = lenient_scenario(data)
-            warnings += notes
+            try:
+                scenario, notes = lenient_scenario(data)
+                warnings += notes
+            except Exception:  # noqa: BLE001 - an absurd stored value must not hide the row
+                scenario = Scenario()
+                warnings.append("Det gemte scenarie kunne ikke læses; standardindstillingerne bruges.")
         tables = None
         if row.catalogue_tables:
-            try:
-                tables = json.loads(row.catalogue_tables)
-            except ValueError:
+            tables = _stored_json(row.catalogue_tables)
+            if not isinstance(tables, dict):
+                tables = None
                 warnings.append("Det gemte katalog kunne ikke læses og er udeladt.")
         created = _parse_time(row.created)
-        return SavedScenario(id=int(row.id), name=row.name, note=row.note or "", scenario=scenario,
+        return SavedScenario(id=int(row.id), name=str(row.name), note=str(row.note or ""), scenario=scenario,
                              catalogue_tables=tables, created=created, updated=_parse_time(row.updated, created),
                              warnings=tuple(warnings))
 

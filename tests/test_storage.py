@@ -15,13 +15,13 @@ import sqlite3
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import make_url
 
 from portfolio.scenario import Scenario
@@ -37,56 +37,11 @@ from portfolio.storage import (
     make_engine,
     migrate,
 )
-from tests.pg import PgServer, free_port
+from tests.conftest import execute
+from tests.pg import free_port
 
 PROCESSES, PER_PROCESS = 4, 25
 THREADS, PER_THREAD = 8, 25
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def backend(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
-@pytest.fixture
-def new_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[[str], str]]:
-    """Gives the URL of a fresh, empty database named after its argument, on the test's backend."""
-    if backend == "sqlite":
-        yield lambda name: f"sqlite:///{tmp_path / f'{name}.sqlite'}"
-        return
-    server: PgServer = request.getfixturevalue("pg_server")  # only the PostgreSQL runs start it
-    made: list[str] = []
-
-    def make(name: str) -> str:
-        made.append(server.create_database(name))
-        return made[-1]
-
-    yield make
-    for url in made:
-        server.drop_database(url)
-
-
-@pytest.fixture
-def url(new_url: Callable[[str], str]) -> str:
-    return new_url("scenarier")
-
-
-@pytest.fixture
-def store(url: str) -> Iterator[ScenarioStore]:
-    s = ScenarioStore(url)
-    yield s
-    s.close()
-
-
-def execute(url: str, statement: str, **params: Any) -> list[tuple]:
-    """Run one SQL statement on the database behind the store's back (as another program would)."""
-    engine = create_engine(url)
-    try:
-        with engine.begin() as conn:
-            res = conn.execute(text(statement), params)
-            return [tuple(r) for r in res] if res.returns_rows else []
-    finally:
-        engine.dispose()
 
 
 def columns(url: str, table: str) -> set[str]:
