@@ -22,8 +22,9 @@ from .optimiser import RISK_NAMES, RISKY_FROM, Conflict, Instance, Item, Rule, s
 _EPS = 1e-7
 
 
-class _Oracle:
-    """Feasibility checks and minimisations on one instance, within a time budget."""
+class Oracle:
+    """Feasibility checks and minimisations on one instance (or a variant of it with other
+    rules, `inst=`), within a time budget."""
 
     def __init__(self, inst: Instance, solver: str, time_limit: float, budget: float) -> None:
         self.inst = inst
@@ -39,20 +40,28 @@ class _Oracle:
     def out_of_time(self) -> bool:
         return time.perf_counter() > self.deadline
 
-    def infeasible(self, rules: Sequence[Rule]) -> bool | None:
+    def infeasible(self, rules: Sequence[Rule], inst: Instance | None = None) -> bool | None:
         """True / False, or None when the solver ran out of time."""
-        raw = solve_model(self.inst, rules, self.zero, solver=self.solver, time_limit=self._limit())
+        raw = solve_model(inst or self.inst, rules, self.zero, solver=self.solver, time_limit=self._limit())
         if raw.status == "infeasible":
             return True
         if raw.chosen is not None:
             return False
         return None
 
-    def minimum(self, rules: Sequence[Rule], coefs: Sequence[float]) -> tuple[float, tuple[int, ...]] | None:
-        raw = solve_model(self.inst, rules, coefs, maximise=False, solver=self.solver, time_limit=self._limit())
+    def minimum(self, rules: Sequence[Rule], coefs: Sequence[float],
+                inst: Instance | None = None) -> tuple[float, tuple[int, ...]] | None:
+        """The least value of Σ coefs·x under `rules` (proven optimal) and a minimiser, or None."""
+        raw = solve_model(inst or self.inst, rules, coefs, maximise=False, solver=self.solver,
+                          time_limit=self._limit())
         if raw.status != "optimal" or raw.chosen is None:
             return None
         return sum(coefs[i] for i in raw.chosen), raw.chosen
+
+    def least(self, inst: Instance, coefs: Sequence[float]) -> float | None:
+        """The least value of Σ coefs·x under all of `inst`'s rules, or None."""
+        found = self.minimum(inst.all_rules(), coefs, inst)
+        return None if found is None else found[0]
 
 
 def minimal_conflict(rules: Sequence[Rule], infeasible: Callable[[Sequence[Rule]], bool | None]) -> list[Rule]:
@@ -76,7 +85,7 @@ def minimal_conflict(rules: Sequence[Rule], infeasible: Callable[[Sequence[Rule]
 def explain_infeasible(inst: Instance, *, solver: str = "highs", time_limit: float = 10.0,
                        max_conflicts: int = 3) -> tuple[Conflict, ...]:
     """Minimal conflicting sets of rules of an infeasible instance, each phrased in Danish."""
-    oracle = _Oracle(inst, solver, time_limit, budget=max(2.0, 2 * time_limit))
+    oracle = Oracle(inst, solver, time_limit, budget=max(2.0, 2 * time_limit))
     every = list(inst.all_rules())
     working = list(every)
     conflicts: list[Conflict] = []
@@ -189,7 +198,7 @@ def _requires(inst: Instance, key: str) -> tuple[str, ...]:
     return inst.items[idx[0]].requires if idx and inst.rules.dependencies else ()
 
 
-def _phrase(inst: Instance, core: list[Rule], every: list[Rule], oracle: _Oracle) -> Conflict:
+def _phrase(inst: Instance, core: list[Rule], every: list[Rule], oracle: Oracle) -> Conflict:
     r = inst.rules
     unit = inst.unit
     forced, via = _must(core)
@@ -305,19 +314,36 @@ def _phrase(inst: Instance, core: list[Rule], every: list[Rule], oracle: _Oracle
     return Conflict(rules=tuple(core), sentences=tuple(sentences), relax=relax)
 
 
-def _risky_share_sentence(inst: Instance, core: list[Rule], oracle: _Oracle, forced: set[str],
+def _risky_share_sentence(inst: Instance, core: list[Rule], oracle: Oracle, forced: set[str],
                           mentioned: set[str]) -> str:
     r = inst.rules
     s = r.max_risky_share or 0.0
     head = f"Højst {fmt.pct(s)} af puljens investeringer må gå til forslag med middel eller høj risiko"
     ctx = [x for x in core if x.kind != "risky_share"]
+    best = _least_share(inst, ctx, oracle)
+    if best is None:
+        mentioned.update(forced)
+        return head + ", og det kan de tvungne forslag ikke overholde."
+    ratio, rr, tt, chosen = best
+    names = [f"{inst.items[i].key} ({inst.items[i].risk_name})" for i in chosen
+             if inst.items[i].risk >= RISKY_FROM and inst.items[i].pool_total > _EPS]
+    mentioned.update(inst.items[i].key for i in chosen)
+    return (f"{head}, men med de tvungne forslag bliver andelen mindst {fmt.pct(ratio)} "
+            f"({fmt.tal(rr)} af {fmt.tal(tt)}, {inst.unit}); forslag med middel eller høj risiko: {_join(names)}.")
+
+
+def _least_share(inst: Instance, rules: Sequence[Rule],
+                 oracle: Oracle) -> tuple[float, float, float, tuple[int, ...]] | None:
+    """The least share of risky pool investment, min Σ rᵢxᵢ / Σ tᵢxᵢ under `rules`, by Dinkelbach's
+    method (minimise Σ (rᵢ − λtᵢ)xᵢ and set λ to the ratio found until the minimum reaches 0):
+    (share, risky amount, total amount, chosen items), or None when no portfolio with a pool
+    investment exists."""
     risky = [it.pool_total if it.risk >= RISKY_FROM else 0.0 for it in inst.items]
     total = [it.pool_total for it in inst.items]
-    # Dinkelbach: the least possible risky share under the conflict's other rules
-    ratio = s
-    best: tuple[float, float, tuple[int, ...]] | None = None
+    ratio = inst.rules.max_risky_share or 0.0
+    best: tuple[float, float, float, tuple[int, ...]] | None = None
     for _ in range(20):
-        found = oracle.minimum(ctx, [a - ratio * b for a, b in zip(risky, total, strict=True)])
+        found = oracle.minimum(rules, [a - ratio * b for a, b in zip(risky, total, strict=True)], inst)
         if found is None:
             break
         value, chosen = found
@@ -327,14 +353,12 @@ def _risky_share_sentence(inst: Instance, core: list[Rule], oracle: _Oracle, for
         tt = sum(total[i] for i in chosen)
         if tt <= _EPS:
             break
-        best = (rr, tt, chosen)
         ratio = rr / tt
-    if best is None:
-        mentioned.update(forced)
-        return head + ", og det kan de tvungne forslag ikke overholde."
-    rr, tt, chosen = best
-    names = [f"{inst.items[i].key} ({inst.items[i].risk_name})" for i in chosen
-             if inst.items[i].risk >= RISKY_FROM and total[i] > _EPS]
-    mentioned.update(inst.items[i].key for i in chosen)
-    return (f"{head}, men med de tvungne forslag bliver andelen mindst {fmt.pct(ratio)} "
-            f"({fmt.tal(rr)} af {fmt.tal(tt)}, {inst.unit}); forslag med middel eller høj risiko: {_join(names)}.")
+        best = (ratio, rr, tt, chosen)
+    return best
+
+
+def least_risky_share(inst: Instance, oracle: Oracle) -> float | None:
+    """The least risky share any portfolio satisfying all of `inst`'s rules has (see `_least_share`)."""
+    best = _least_share(inst, inst.all_rules(), oracle)
+    return None if best is None else best[0]

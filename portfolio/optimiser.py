@@ -587,7 +587,8 @@ class Conflict:
 
     @property
     def text(self) -> str:
-        return " ".join(self.sentences) + " Løsning: lemp mindst én af disse regler: " + "; ".join(self.relax) + "."
+        return (" ".join(self.sentences) + " Denne konflikt forsvinder, hvis mindst én af disse regler lempes: "
+                + "; ".join(self.relax) + ".")
 
 
 @dataclass(frozen=True)
@@ -605,6 +606,7 @@ class Result:
     solve_seconds: float  # model build and solve (and the explanation, if any)
     statuses: tuple[ItemStatus, ...]
     conflicts: tuple[Conflict, ...] = ()
+    repairs: tuple[Any, ...] = ()  # repairs.Repair: verified changes that admit a portfolio
     years: tuple[int, ...] = ()
     base_year: int = 0
     objective_kind: str = "net"
@@ -655,6 +657,7 @@ class Result:
                          for s in self.statuses],
             "conflicts": [{"rules": [_rule_json(r) for r in c.rules], "sentences": list(c.sentences),
                            "relax": list(c.relax)} for c in self.conflicts],
+            "repairs": [r.to_json() for r in self.repairs],
         }
 
 
@@ -731,7 +734,8 @@ def _statuses(inst: Instance, chosen: frozenset[int] | None, status: Status) -> 
 
 
 def result_from(inst: Instance, raw: RawSolution, explanation: str | None = None,
-                conflicts: tuple[Conflict, ...] = (), seconds: float | None = None) -> Result:
+                conflicts: tuple[Conflict, ...] = (), seconds: float | None = None,
+                repairs: tuple[Any, ...] = ()) -> Result:
     """Turn a raw solution into a Result (figures per year, statuses)."""
     years = inst.years
     chosen = None if raw.chosen is None else frozenset(raw.chosen)
@@ -751,7 +755,7 @@ def result_from(inst: Instance, raw: RawSolution, explanation: str | None = None
                   permanent_by_year=perm, net_by_year=net, pool_use_by_year=pool, pool_use_total=pool_total,
                   explanation=explanation, solver=raw.solver,
                   solve_seconds=raw.seconds if seconds is None else seconds,
-                  statuses=_statuses(inst, chosen, raw.status), conflicts=conflicts, years=years,
+                  statuses=_statuses(inst, chosen, raw.status), conflicts=conflicts, repairs=repairs, years=years,
                   base_year=inst.base_year, objective_kind=inst.objective.kind)
 
 
@@ -762,21 +766,28 @@ def solve(inst: Instance, *, solver: str = "highs", time_limit: float = 10.0, ex
     raw = solve_model(inst, solver=solver, time_limit=time_limit)
     if raw.status == "infeasible" and explain:
         from .explain import explain_infeasible  # noqa: PLC0415 - explain builds on this module
+        from .repairs import find_repairs  # noqa: PLC0415 - so do the repairs
 
         conflicts = explain_infeasible(inst, solver=raw.solver, time_limit=time_limit)
-        text = explanation_text(conflicts)
-        return result_from(inst, raw, text, conflicts, seconds=time.perf_counter() - t0)
+        repairs = find_repairs(inst, solver=raw.solver, time_limit=time_limit)
+        text = explanation_text(conflicts, repairs)
+        return result_from(inst, raw, text, conflicts, seconds=time.perf_counter() - t0, repairs=repairs)
     return result_from(inst, raw, seconds=time.perf_counter() - t0)
 
 
-def explanation_text(conflicts: Sequence[Conflict]) -> str:
+def explanation_text(conflicts: Sequence[Conflict], repairs: Sequence[Any] = ()) -> str:
+    """The whole explanation: the conflicts, then the verified repairs (`repairs.Repair`)."""
     head = "Der findes ingen portefølje, som overholder alle reglerne."
     if not conflicts:
-        return head + " Konflikten kunne ikke indkredses inden for tidsgrænsen."
-    if len(conflicts) == 1:
-        return f"{head} {conflicts[0].text}"
-    parts = [head] + [f"Konflikt {n}: {c.text}" for n, c in enumerate(conflicts, start=1)]
-    return "\n".join(parts)
+        text = head + " Konflikten kunne ikke indkredses inden for tidsgrænsen."
+    elif len(conflicts) == 1:
+        text = f"{head} {conflicts[0].text}"
+    else:
+        text = "\n".join([head] + [f"Konflikt {n}: {c.text}" for n, c in enumerate(conflicts, start=1)])
+    if repairs:
+        text += "\nÆndringer, der er afprøvet og giver en løsning: " + "; ".join(
+            f"{n}) {r.text} (mål {fmt.tal(r.objective)})" for n, r in enumerate(repairs, start=1)) + "."
+    return text
 
 
 def optimise(ds: DataSet, scenario: Scenario, *, cache: InstanceCache | None = None,
