@@ -540,6 +540,7 @@ class Code(StrEnum):
     CHOSEN = "valgt"
     FORCED_IN = "tvunget_med"
     LEFT_OUT = "fravalgt"
+    TOO_BIG = "stoerre_end_puljen"
     FORCED_OUT = "tvunget_fra"
     RISK = "udelukket_risiko"
     PAYBACK = "udelukket_tilbagebetaling"
@@ -552,6 +553,7 @@ CODE_LABELS: dict[Code, str] = {
     Code.CHOSEN: "Valgt af optimeringen",
     Code.FORCED_IN: "Tvunget med",
     Code.LEFT_OUT: "Fravalgt af optimeringen",
+    Code.TOO_BIG: "Større end puljen",
     Code.FORCED_OUT: "Tvunget fra",
     Code.RISK: "Udelukket af risikoreglen",
     Code.PAYBACK: "Udelukket af tilbagebetalingsreglen",
@@ -718,6 +720,8 @@ def _statuses(inst: Instance, chosen: frozenset[int] | None, status: Status) -> 
         elif chosen is not None and it.key in chosen_keys:
             other = chosen_keys[it.key]
             out.append(st(Code.OTHER_VARIANT, f"Varianten {other.variant} er valgt i stedet"))
+        elif chosen is not None and (why := _never_fits(inst, it)):
+            out.append(st(Code.TOO_BIG, why))
         elif chosen is not None:
             if inst.values[i] <= _EPS:
                 out.append(st(Code.LEFT_OUT, "Fravalgt af optimeringen: forbedrer ikke målet "
@@ -731,6 +735,21 @@ def _statuses(inst: Instance, chosen: frozenset[int] | None, status: Status) -> 
         else:
             out.append(st(Code.NO_SOLUTION, "Tidsgrænsen blev nået, før en løsning blev fundet"))
     return tuple(out)
+
+
+def _never_fits(inst: Instance, it: Item) -> str | None:
+    """Why `it` can never be in a portfolio under the pool: its own pool-covered investment is
+    larger than the pool in total or in a year. None when it could fit."""
+    r = inst.rules
+    if r.pool_total is not None and it.pool_total > r.pool_total + _EPS:
+        return (f"Kan ikke komme med: investeringen, som puljen skal dække ({fmt.tal(it.pool_total)} {inst.unit}), "
+                f"er større end hele puljen ({fmt.tal(r.pool_total)})")
+    for y, cap in r.pool_per_year:
+        use = it.pool_investment[inst.years.index(y)]
+        if use > cap + _EPS:
+            return (f"Kan ikke komme med: investeringen i {y} ({fmt.tal(use)} {inst.unit}) er større end "
+                    f"puljen i {y} ({fmt.tal(cap)})")
+    return None
 
 
 def result_from(inst: Instance, raw: RawSolution, explanation: str | None = None,

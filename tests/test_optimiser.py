@@ -316,8 +316,23 @@ def test_statuses(ds):
     assert low.status_of("BU09").code == Code.RISK
     assert "middel" in low.status_of("BU09").reason
     tight = run(ds, pool={"total": 1000})
-    assert tight.status_of("TV01").code == Code.LEFT_OUT
-    assert {s.code for s in tight.statuses} <= {Code.CHOSEN, Code.LEFT_OUT, Code.OTHER_VARIANT, Code.DEPENDENCY}
+    assert tight.status_of("TV01").code == Code.TOO_BIG  # 27.050 can never fit a pool of 1.000
+    assert "27.050" in tight.status_of("TV01").reason and "1.000" in tight.status_of("TV01").reason
+    assert tight.status_of("HA07").code in (Code.CHOSEN, Code.LEFT_OUT)  # 350 fits
+    assert {s.code for s in tight.statuses} <= {Code.CHOSEN, Code.LEFT_OUT, Code.TOO_BIG, Code.OTHER_VARIANT,
+                                                Code.DEPENDENCY}
+    # the case: at a 20 mio. kr. pool TV01 is not "outbid by others", it cannot fit at all
+    twenty = run(ds, pool={"total": 20_000})
+    assert twenty.status_of("TV01").code == Code.TOO_BIG
+    assert twenty.status_of("TV01").reason.startswith("Kan ikke komme med")
+    for pool, cap_of in (({"total": 20_000}, lambda it: it.pool_total > 20_000),
+                         ({"per_year": {"2019": 1500}}, lambda it: it.pool_investment[0] > 1500)):
+        sc = Scenario.from_json({"pool": pool})
+        inst = build_instance(ds, sc)
+        res = solve(inst)
+        for it, s in zip(inst.items, res.statuses, strict=True):  # TOO_BIG exactly when it cannot fit
+            if (it.key, it.variant) not in set(res.selected):
+                assert (s.code == Code.TOO_BIG) == cap_of(it), (it.label, s)
     per_prop = tight.proposal_statuses()
     assert set(per_prop) == set(NET_2020)
 
