@@ -1,21 +1,70 @@
-"""Command line: `python -m portfolio <command>`. Uses the same core as the dashboard."""
+"""Command line: `python -m portfolio <command>`. Uses the same core as the dashboard.
+
+Exit codes: 0 done (also for an infeasible scenario), 2 a usage error or a malformed scenario (a
+one-line Danish message on stderr: ``Fejl i kommandolinjen: …`` or ``Fejl i scenariet: …``),
+3 data that cannot be loaded (a Danish message per problem, from `portfolio.data`, which also
+bounds the files it reads), 1 a solver failure. Nothing prints a traceback for bad input:
+argparse's own (English) errors are translated.
+"""
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from . import fmt
-from .data import DataError, default_data_dir, load_dataset
+from .data import DataError, Problem, default_data_dir, load_dataset, shown
 from .figures import variant_figures
 from .model import DataSet
 from .register import compute_register, register_csv
 from .solverlog import add_verbose_argument, configure_logging
 
 EXIT_OK, EXIT_USAGE, EXIT_DATA = 0, 2, 3
+
+# argparse's English error texts, in Danish (pattern, replacement), applied in order
+_USAGE_TEXT: tuple[tuple[str, str], ...] = (
+    (r"invalid choice: (.*) \(choose from (.*)\)", r"ugyldigt valg: \1 (vælg mellem \2)"),
+    (r"invalid \S+ value: (.*)", r"ugyldig værdi: \1"),
+    (r"expected one argument", "forventede én værdi"),
+    (r"expected at most one argument", "forventede højst én værdi"),
+    (r"expected at least one argument", "forventede mindst én værdi"),
+    (r"the following arguments are required: (.*)", r"disse argumenter mangler: \1"),
+    (r"unrecognized arguments: (.*)", r"ukendte argumenter: \1"),
+    (r"ambiguous option: (\S+) could match (.*)", r"tvetydigt flag: \1 kan betyde \2"),
+    (r"not allowed with argument (.*)", r"kan ikke bruges sammen med \1"),
+    (r"ignored explicit argument (.*)", r"uventet værdi \1"),
+)
+
+
+class UsageError(Exception):
+    """A command line argparse refused; the message is one Danish line."""
+
+
+class DanishArgumentParser(argparse.ArgumentParser):
+    """argparse whose errors raise `UsageError` (one Danish line, exit 2 from `main`) instead of
+    printing the usage and exiting. Sub-commands' parsers are of the same class."""
+
+    def error(self, message: str) -> NoReturn:
+        for pattern, replacement in _USAGE_TEXT:
+            message = re.sub(pattern, replacement, message)
+        raise UsageError(shown(message, 300))
+
+
+def load_data(path: Path | None) -> DataSet:
+    """`load_dataset`, with a failure it does not report itself (a safety net) as a Danish DataError."""
+    folder = path if path is not None else default_data_dir()
+    try:
+        return load_dataset(folder)
+    except DataError:
+        raise
+    except (OSError, ValueError, csv.Error):
+        raise DataError([Problem(shown(folder, 200), None, None, "data kan ikke læses")]) from None
 
 
 def proposals_payload(ds: DataSet) -> dict:
@@ -61,7 +110,7 @@ def _print_table(ds: DataSet) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m portfolio", description="Investeringsportefølje: data og optimering")
+    ap = DanishArgumentParser(prog="python -m portfolio", description="Investeringsportefølje: data og optimering")
     ap.add_argument("--data", type=Path, default=None, help=f"data directory (default {default_data_dir()})")
     add_verbose_argument(ap, top_level=True)
     sub = ap.add_subparsers(dest="command", required=True)
@@ -76,10 +125,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     from . import cli_optimise  # noqa: PLC0415 - optional commands registered by their own module
 
     cli_optimise.register_commands(sub)
-    args = ap.parse_args(argv)
+    try:
+        args = ap.parse_args(argv)
+    except UsageError as e:
+        print(f"Fejl i kommandolinjen: {e} (se python -m portfolio --help)", file=sys.stderr)
+        return EXIT_USAGE
     configure_logging(args.verbose)
     try:
-        ds = load_dataset(args.data)
+        ds = load_data(args.data)
     except DataError as e:
         print(str(e), file=sys.stderr)
         return EXIT_DATA

@@ -7,25 +7,42 @@ the what-if analyses on the same scenario:
     simulate --scenario FILE [--n 1000] [--seed 0] [--json] realised savings of the optimum, core index
 
 Short flags override the scenario file (which is optional) for every command: --pool (total,
-1.000 kr.), --max-risk, --objective, --solver, --time-limit. A malformed scenario prints a message
-on stderr and exits 2; a solved or infeasible scenario exits 0.
+1.000 kr.), --max-risk, --objective, --solver, --time-limit. A malformed scenario prints a
+one-line Danish message on stderr and exits 2; a solved or infeasible scenario exits 0.
+
+Limits, checked before any work (a larger value is a usage error, exit 2, with a Danish message):
+`--points` at most `MAX_FRONTIER_POINTS` (1.000), `--k` at most `MAX_ALTERNATIVES` (50), `--n` at
+most `MAX_WORLDS` (20.000, as in the dashboard; a world takes about 7 ms); `--pool` and
+`--time-limit` must be finite. The scenario file is read up to `MAX_SCENARIO_BYTES` + 1 bytes
+(a larger file, or a device such as /dev/zero, is refused) and checked as `Scenario.from_json`
+describes (encoding, nesting depth, duplicate keys, non-finite numbers, the limits of the
+fields); the pool's upper limit is checked against the data by `Scenario.validate_for`.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import math
+import os
+import re
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from . import fmt
+from .data import shown
 from .model import DataSet
 from .optimiser import CODE_LABELS, Code, Instance, OptimiserError, Result, build_instance, solve
-from .scenario import OBJECTIVE_LABELS, Scenario, ScenarioError
+from .scenario import MAX_SCENARIO_BYTES, OBJECTIVE_LABELS, Scenario, ScenarioError
 from .solverlog import add_verbose_argument
 
 EXIT_OK, EXIT_USAGE, EXIT_ERROR = 0, 2, 1
+MAX_FRONTIER_POINTS = 1_000  # frontier --points
+MAX_ALTERNATIVES = 50  # alternatives --k
+MAX_WORLDS = 20_000  # simulate --n (the dashboard's largest number of worlds)
 
 STATUS_TEXT = {
     "optimal": "optimal (bevist optimal)",
@@ -37,40 +54,44 @@ STATUS_TEXT = {
 ANALYSES = ("frontier", "prices", "alternatives", "simulate")
 
 
+def _finite(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{shown(text, 30)}' er ikke et tal") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"'{shown(text, 30)}' er ikke et endeligt tal")
+    return value
+
+
 def _scenario_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scenario", type=Path, default=None, help="scenario JSON file (optional)")
     add_verbose_argument(p)
     p.add_argument("--json", action="store_true", help="print the result as JSON")
-    p.add_argument("--pool", type=float, default=None, help="the pool in total over the horizon (1.000 kr.)")
+    p.add_argument("--pool", type=_finite, default=None, help="the pool in total over the horizon (1.000 kr.)")
     p.add_argument("--max-risk", choices=["lav", "middel", "høj"], default=None, help="highest allowed risk")
     p.add_argument("--objective", choices=list(OBJECTIVE_LABELS), default=None, help="what to maximise")
     p.add_argument("--solver", choices=["highs", "cbc"], default=None)
-    p.add_argument("--time-limit", type=float, default=None, help="seconds")
+    p.add_argument("--time-limit", type=_finite, default=None, help="seconds")
 
 
-def _int_at_least(minimum: int, text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' er ikke et heltal") from None
+_INTEGER = re.compile(r"\s*[+-]?[0-9]{1,30}\s*")
+
+
+def _int_between(minimum: int, maximum: int | None, text: str) -> int:
+    """An argparse type: an integer in [minimum, maximum] (Danish messages)."""
+    if not _INTEGER.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"'{shown(text, 30)}' er ikke et heltal")
+    value = int(text)
     if value < minimum:
         raise argparse.ArgumentTypeError(f"skal være mindst {minimum} (fik {value})")
+    if maximum is not None and value > maximum:
+        raise argparse.ArgumentTypeError(f"må højst være {maximum} (fik {value})")
     return value
 
 
-def _positive_int(text: str) -> int:
-    return _int_at_least(1, text)
-
-
-def _non_negative_int(text: str) -> int:
-    return _int_at_least(0, text)
-
-
 def _share(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' er ikke et tal") from None
+    value = _finite(text)
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"skal være mellem 0 og 1 (fik {value})")
     return value
@@ -84,30 +105,60 @@ def register_commands(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
                    help="also write the Excel workbook of the result (the dashboard's export)")
     p = sub.add_parser("frontier", help="the best objective as a function of the pool in total")
     _scenario_arguments(p)
-    p.add_argument("--points", type=_positive_int, default=50, help="evenly spaced pools from 0 (at least 2)")
+    p.add_argument("--points", type=partial(_int_between, 2, MAX_FRONTIER_POINTS), default=50,
+                   help=f"evenly spaced pools from 0 (2 to {MAX_FRONTIER_POINTS})")
     p = sub.add_parser("prices", help="the price of forcing each proposal in or out (toggle prices)")
     _scenario_arguments(p)
     p = sub.add_parser("alternatives", help="is the optimum unique, and the best other portfolios")
     _scenario_arguments(p)
-    p.add_argument("--k", type=_non_negative_int, default=5, help="how many alternatives")
+    p.add_argument("--k", type=partial(_int_between, 0, MAX_ALTERNATIVES), default=5,
+                   help=f"how many alternatives (at most {MAX_ALTERNATIVES})")
     p.add_argument("--tolerance", type=_share, default=0.02, help="largest share below the optimum")
     p = sub.add_parser("simulate", help="simulated realised savings of the optimal portfolio, core index")
     _scenario_arguments(p)
-    p.add_argument("--n", type=_positive_int, default=1000, help="number of worlds")
-    p.add_argument("--seed", type=_non_negative_int, default=0)
+    p.add_argument("--n", type=partial(_int_between, 1, MAX_WORLDS), default=1000,
+                   help=f"number of worlds (at most {MAX_WORLDS})")
+    p.add_argument("--seed", type=partial(_int_between, 0, 2**63 - 1), default=0)
+
+
+def read_scenario_file(path: Path) -> bytes:
+    """The bytes of a scenario file, at most `MAX_SCENARIO_BYTES`. Never blocks on opening (a named
+    pipe without a writer reads as empty) and never reads more than one byte past the limit (a
+    device such as /dev/zero is refused as too large). Raises ScenarioError in Danish."""
+    where = f"Scenariefilen {shown(path, 200)}"
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            os.set_blocking(fd, True)
+            with open(fd, "rb", closefd=False) as f:
+                data = f.read(MAX_SCENARIO_BYTES + 1)
+        finally:
+            os.close(fd)
+    except FileNotFoundError:
+        raise ScenarioError(f"{where} findes ikke") from None
+    except IsADirectoryError:
+        raise ScenarioError(f"{where} er en mappe, ikke en fil") from None
+    except NotADirectoryError:
+        raise ScenarioError(f"{where} findes ikke (en del af stien er ikke en mappe)") from None
+    except PermissionError:
+        raise ScenarioError(f"{where} kan ikke læses: adgang nægtet") from None
+    except OSError as e:
+        name = errno.errorcode.get(e.errno or 0, "ukendt")
+        raise ScenarioError(f"{where} kan ikke læses (systemfejl {name})") from None
+    if len(data) > MAX_SCENARIO_BYTES:
+        raise ScenarioError(f"{where} er for stor: mere end {MAX_SCENARIO_BYTES} byte")
+    return data
 
 
 def load_scenario(path: Path | None, overrides: dict[str, Any] | None = None) -> Scenario:
     """Read a scenario file (or the defaults) and apply flag overrides. Raises ScenarioError."""
     data: dict[str, Any] = {}
     if path is not None:
+        raw = read_scenario_file(path)
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise ScenarioError(f"Scenariefilen {path} findes ikke") from None
-        except (OSError, UnicodeDecodeError) as e:
-            raise ScenarioError(f"Scenariefilen {path} kan ikke læses: {e}") from None
-        data = Scenario.from_json(text).to_json()
+            data = Scenario.from_json(raw).to_json()
+        except ScenarioError as e:
+            raise ScenarioError(f"Scenariefilen {shown(path, 200)}: {e}") from None
     for key, value in (overrides or {}).items():
         if value is None:
             continue
@@ -123,8 +174,6 @@ def run(args: argparse.Namespace, ds: DataSet) -> int:
     if args.command not in ANALYSES and args.command not in ("optimise", "optimize"):
         raise SystemExit(f"unknown command {args.command}")
     try:
-        if args.command == "frontier" and args.points < 2:
-            raise ScenarioError(f"--points skal være mindst 2 (fik {args.points})")
         sc = _scenario(args)
         inst = build_instance(ds, sc)
     except ScenarioError as e:

@@ -11,16 +11,40 @@ The JSON format (all fields optional) is the one the CLI reads and the dashboard
      "alignment": "forskudt", "extend_permanent": true, "price_index": {"2018": 98.5}}
 
 Amounts are in 1.000 kr. at the scenario's base p/l. `Scenario.from_json` checks the format;
-`validate_for(dataset)` checks the scenario against a dataset (catalogues, keys, variants, index).
+`validate_for(dataset)` checks the scenario against a dataset (catalogues, keys, variants, index,
+the size of the pool). Every problem raises `ScenarioError` with a one-line Danish message that
+names the field and, for a limit, the limit.
+
+Limits (hostile or mistaken input is refused before any work, in time linear in its size):
+
+* JSON text: at most `MAX_SCENARIO_BYTES` (1 MB) and `MAX_NESTING_DEPTH` (20) levels of ``{}``/``[]``,
+  checked before the JSON parser runs; UTF-8 (with or without BOM) or UTF-16 with BOM
+  (`decode_scenario`), any other encoding is refused; a key twice in one object, ``NaN``,
+  ``Infinity``, a number that overflows (``1e999``) and integers longer than `MAX_NUMBER_DIGITS`
+  digits are refused.
+* `force_in`, `force_out`, `variants`, `catalogues`, `pool_covers`: at most `MAX_KEYS` entries
+  each; a key twice in `force_in` or `force_out` is refused, naming the key.
+* years (`base_year`, `horizon`, the years of `pool.per_year` and `price_index`): between
+  `MIN_YEAR` and `MAX_YEAR` (1990-2100, the window `portfolio.data` allows for a catalogue); the
+  horizon is shorter than `MAX_HORIZON_YEARS` (50) years.
+* the pool (in total and every year's): at most `pool_limit(ds, scenario)`, i.e.
+  `POOL_LIMIT_MULTIPLE` times the largest variant's investment of every proposal in the chosen
+  catalogues together (at the scenario's p/l), but never less than `POOL_LIMIT_FLOOR`
+  (checked in `validate_for`: the format alone does not know the catalogues).
 """
 
 from __future__ import annotations
 
+import codecs
 import json
-from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence, Sized
+from typing import Annotated, Any, Literal, NoReturn
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -30,16 +54,35 @@ from pydantic import (
     model_validator,
 )
 
+from . import fmt
+from .data import MAX_YEAR, MIN_YEAR, shown
+from .figures import variant_figures
 from .flows import Alignment, FlowSettings
 from .model import DataSet, Risk, Styring
 from .prices import PriceIndex, PriceIndexError
+
+MAX_SCENARIO_BYTES = 1_000_000  # a scenario file or text may be at most this long
+MAX_NESTING_DEPTH = 20  # levels of {} and [] in a scenario's JSON (a valid one has 3)
+MAX_NUMBER_DIGITS = 30  # digits of an integer literal in a scenario's JSON
+MAX_KEYS = 1_000  # entries of force_in, force_out, variants, catalogues and pool_covers
+MAX_HORIZON_YEARS = 50  # the horizon is shorter than this
+POOL_LIMIT_MULTIPLE = 100  # the pool may be at most this many times all proposals' investments
+POOL_LIMIT_FLOOR = 100_000.0  # ... but a pool up to this (1.000 kr.) is always allowed
+MAX_PROBLEMS_SHOWN = 10  # a message lists at most this many problems, then "og N flere"
 
 ObjectiveKind = Literal["net", "permanent", "annual", "npv"]
 SolverName = Literal["highs", "cbc"]
 RiskName = Literal["lav", "middel", "høj"]
 AlignmentName = Literal["forskudt", "kalender"]
 
-StrictYear = Annotated[int, Strict()]
+
+def _plausible_year(year: int) -> int:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValueError(f"året {year} ligger uden for {MIN_YEAR}-{MAX_YEAR}")
+    return year
+
+
+StrictYear = Annotated[int, Strict(), AfterValidator(_plausible_year)]
 Amount = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
 Share = Annotated[float, Strict(), Field(ge=0, le=1, allow_inf_nan=False)]
 Key = Annotated[str, Strict(), Field(min_length=1)]
@@ -56,20 +99,155 @@ class ScenarioError(ValueError):
     """The scenario is malformed or does not fit the dataset. The message is meant for the user."""
 
 
+# --------------------------------------------------------------------------------------------
+# Text in messages
+# --------------------------------------------------------------------------------------------
+
+
+def shown_list(items: Sequence[object], limit: int = 8, width: int = 30) -> str:
+    """The first `limit` items (each `shown`), comma separated, then "og N flere"."""
+    text = ", ".join(shown(x, width) for x in items[:limit])
+    return text + (f" og {len(items) - limit} flere" if len(items) > limit else "")
+
+
+def _listed(problems: Sequence[str]) -> str:
+    """Problems joined with '; ', at most `MAX_PROBLEMS_SHOWN` of them."""
+    more = len(problems) - MAX_PROBLEMS_SHOWN
+    return "; ".join(problems[:MAX_PROBLEMS_SHOWN]) + (f"; og {more} fejl mere" if more > 0 else "")
+
+
+def _amount(x: float) -> str:
+    return fmt.tal(x) if abs(x) < 1e15 else f"{x:.3g}"
+
+
+# --------------------------------------------------------------------------------------------
+# JSON text -> data (bounded, strict)
+# --------------------------------------------------------------------------------------------
+
+_UTF32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+# a JSON string (an unterminated one runs to the end of the text) or a bracket: one pass, no backtracking
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]++|\\.)*+"?|[\[\]{}]', re.DOTALL)
+_JSON_ERROR_TEXT = {
+    "Expecting value": "forventede en værdi",
+    "Expecting property name enclosed in double quotes": "forventede et feltnavn i dobbelte anførselstegn",
+    "Expecting ':' delimiter": "forventede ':'",
+    "Expecting ',' delimiter": "forventede ','",
+    "Unterminated string starting at": "en tekst mangler sit afsluttende anførselstegn",
+    "Invalid control character at": "en tekst indeholder et kontroltegn",
+    "Invalid \\escape": "en tekst har en ugyldig \\-sekvens",
+    "Invalid \\uXXXX escape": "en tekst har en ugyldig \\u-sekvens",
+    "Extra data": "der står mere efter JSON-objektet",
+    "Illegal trailing comma before end of object": "et komma for meget før }",
+    "Illegal trailing comma before end of array": "et komma for meget før ]",
+}
+
+
+def decode_scenario(data: bytes) -> str:
+    """The text of a scenario file: UTF-8 (with or without BOM) or UTF-16 with BOM. Every other
+    encoding (Latin-1, UTF-16 without BOM, UTF-32, binary) raises ScenarioError saying so."""
+    if len(data) > MAX_SCENARIO_BYTES:
+        raise ScenarioError(f"Scenariet er for stort: {len(data)} byte (højst {MAX_SCENARIO_BYTES} byte)")
+    if data.startswith(_UTF32_BOMS):
+        raise ScenarioError("Scenariet er kodet som UTF-32; gem det som UTF-8")
+    if data.startswith(_UTF16_BOMS):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as e:
+            raise ScenarioError(f"Scenariet er ikke gyldig UTF-16 (byte {e.start}); gem det som UTF-8") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ScenarioError(f"Scenariet er ikke kodet som UTF-8 (ugyldig byte 0x{data[e.start]:02x} ved "
+                            f"position {e.start}; er det Latin-1/Windows-1252?); gem det som UTF-8") from None
+
+
+def _check_depth(text: str) -> None:
+    """Refuse more than `MAX_NESTING_DEPTH` levels of brackets (outside strings) before parsing."""
+    depth = 0
+    for m in _JSON_TOKEN.finditer(text):
+        ch = m.group()
+        if ch in "[{":
+            depth += 1
+            if depth > MAX_NESTING_DEPTH:
+                line = text.count("\n", 0, m.start()) + 1
+                raise ScenarioError(f"Scenariet er indlejret for dybt: mere end {MAX_NESTING_DEPTH} niveauer "
+                                    f"af {{ }} og [ ] (linje {line})")
+        elif ch in "]}":
+            depth = max(depth - 1, 0)
+
+
+def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise ScenarioError(f"Scenariet har nøglen '{shown(k)}' to gange i samme objekt; fjern den ene")
+        out[k] = v
+    return out
+
+
+def _refuse_constant(name: str) -> NoReturn:
+    raise ScenarioError(f"Scenariet indeholder '{name}', som ikke er et endeligt tal (NaN og uendelig er ikke tilladt)")
+
+
+def _finite_float(text: str) -> float:
+    x = float(text)
+    if not math.isfinite(x):
+        raise ScenarioError(f"Scenariet indeholder tallet '{shown(text, 30)}', som er for stort til at være et "
+                            "endeligt tal")
+    return x
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise ScenarioError(f"Scenariet indeholder et heltal med {len(text.lstrip('-'))} cifre "
+                            f"(højst {MAX_NUMBER_DIGITS}): '{shown(text, 20)}'")
+    return int(text)
+
+
+def parse_scenario_text(text: str) -> Any:
+    """JSON text -> data, with the limits of the module docstring. Raises ScenarioError."""
+    if len(text) > MAX_SCENARIO_BYTES:
+        raise ScenarioError(f"Scenariet er for stort: {len(text)} tegn (højst {MAX_SCENARIO_BYTES})")
+    if not text.strip():
+        raise ScenarioError("Scenariet er tomt; det skal være et JSON-objekt ({...})")
+    if "\x00" in text:
+        raise ScenarioError("Scenariet indeholder NUL-tegn (en binær fil, eller UTF-16 uden BOM?); "
+                            "gem det som UTF-8")
+    _check_depth(text)
+    try:
+        return json.loads(text, object_pairs_hook=_unique_object, parse_constant=_refuse_constant,
+                          parse_float=_finite_float, parse_int=_bounded_int)
+    except json.JSONDecodeError as e:
+        what = next((da for en, da in _JSON_ERROR_TEXT.items() if e.msg.startswith(en)), "ugyldig syntaks")
+        raise ScenarioError(f"Scenariet er ikke gyldig JSON: {what} (linje {e.lineno}, kolonne {e.colno})") from None
+    except RecursionError:  # not reachable after _check_depth; kept so that no input gives a traceback
+        raise ScenarioError(f"Scenariet er indlejret for dybt (højst {MAX_NESTING_DEPTH} niveauer)") from None
+
+
+# --------------------------------------------------------------------------------------------
+# The model
+# --------------------------------------------------------------------------------------------
+
+_YEAR_TEXT = re.compile(r"\s*[0-9]{1,6}\s*")
+
+
 def _year_keys(value: Any) -> Any:
-    """JSON object keys are strings: accept "2019" (and 2019 from Python) as a year."""
+    """JSON object keys are strings: accept "2019" (and 2019 from Python) as a year, in the
+    plausible window, each year once."""
     if not isinstance(value, Mapping):
         return value
     out: dict[int, Any] = {}
     for k, v in value.items():
-        if isinstance(k, bool):
-            raise ValueError(f"'{k}' er ikke et årstal")
-        if isinstance(k, int):
+        if isinstance(k, int) and not isinstance(k, bool):
             year = k
-        elif isinstance(k, str) and k.strip().isdigit():
-            year = int(k.strip())
+        elif isinstance(k, str) and _YEAR_TEXT.fullmatch(k):
+            year = int(k)
         else:
-            raise ValueError(f"'{k}' er ikke et årstal")
+            raise ValueError(f"'{shown(k, 20)}' er ikke et årstal")
+        _plausible_year(year)
+        if year in out:
+            raise ValueError(f"året {year} står flere gange")
         out[year] = v
     return out
 
@@ -111,6 +289,9 @@ class RiskHaircut(_Frozen):
         return {"lav": self.lav, "middel": self.middel, "høj": self.hoej}
 
 
+_COUNTED_FIELDS = ("catalogues", "pool_covers", "force_in", "force_out", "variants")
+
+
 class Scenario(_Frozen):
     catalogues: tuple[Key, ...] = ("KK2020",)
     base_year: StrictYear = 2020
@@ -135,6 +316,17 @@ class Scenario(_Frozen):
     price_index: dict[int, Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]] = Field(
         default_factory=dict)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _counted(cls, data: Any) -> Any:
+        """At most `MAX_KEYS` entries per list or map of keys, refused before any entry is checked."""
+        if isinstance(data, Mapping):
+            for name in _COUNTED_FIELDS:
+                value = data.get(name)
+                if isinstance(value, Sized) and not isinstance(value, str | bytes) and len(value) > MAX_KEYS:
+                    raise ValueError(f"'{name}' har {len(value)} elementer; højst {MAX_KEYS} er tilladt")
+        return data
+
     @field_validator("price_index", mode="before")
     @classmethod
     def _index_years(cls, v: Any) -> Any:
@@ -147,13 +339,21 @@ class Scenario(_Frozen):
             raise ValueError("vælg mindst ét katalog")
         return v
 
+    @field_validator("force_in", "force_out")
+    @classmethod
+    def _each_once(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        twice = [k for k, n in Counter(v).items() if n > 1]
+        if twice:
+            raise ValueError(f"{shown_list(twice)} står flere gange")
+        return v
+
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
         y0, y1 = self.horizon
         if y1 < y0:
             raise ValueError(f"horisonten er i forkert rækkefølge: {y0} ligger efter {y1}")
-        if y1 - y0 >= 50:
-            raise ValueError(f"horisonten {y0}-{y1} er længere end 50 år")
+        if y1 - y0 >= MAX_HORIZON_YEARS:
+            raise ValueError(f"horisonten {y0}-{y1} er længere end {MAX_HORIZON_YEARS} år")
         if self.pool is not None:
             outside = sorted(y for y in self.pool.per_year if not y0 <= y <= y1)
             if outside:
@@ -161,21 +361,21 @@ class Scenario(_Frozen):
                                  + ", ".join(str(y) for y in outside))
         both = sorted(set(self.force_in) & set(self.force_out))
         if both:
-            raise ValueError(f"{', '.join(both)} er både tvunget med og tvunget fra")
+            raise ValueError(f"{shown_list(both)} er både tvunget med og tvunget fra")
         return self
 
     # --- JSON -------------------------------------------------------------------------------
 
     @classmethod
     def from_json(cls, data: str | bytes | Mapping[str, Any]) -> Scenario:
-        """Parse a scenario from JSON text or an already parsed dict. Raises ScenarioError."""
-        if isinstance(data, str | bytes):
-            try:
-                data = json.loads(data)
-            except json.JSONDecodeError as e:
-                raise ScenarioError(f"Scenariet er ikke gyldig JSON: {e.msg} (linje {e.lineno}, kolonne {e.colno})") from None
+        """Parse a scenario from JSON text (str, or bytes as read from a file: see
+        `decode_scenario`) or an already parsed dict. Raises ScenarioError."""
+        if isinstance(data, bytes):
+            data = decode_scenario(data)
+        if isinstance(data, str):
+            data = parse_scenario_text(data)
         if not isinstance(data, Mapping):
-            raise ScenarioError("Scenariet skal være et JSON-objekt ({...})")
+            raise ScenarioError(f"Scenariet skal være et JSON-objekt ({{...}}), ikke {_json_kind(data)}")
         try:
             return cls.model_validate(dict(data))
         except ValidationError as e:
@@ -232,20 +432,21 @@ class Scenario(_Frozen):
         return json.dumps(self.to_json(), sort_keys=True, ensure_ascii=False)
 
     def validate_for(self, ds: DataSet) -> None:
-        """Check the scenario against a dataset; raises ScenarioError naming every problem."""
+        """Check the scenario against a dataset; raises ScenarioError naming every problem.
+        Linear in the number of keys."""
         problems: list[str] = []
         known_cats = {c.id for c in ds.catalogues}
         for cid in self.catalogues:
             if cid not in known_cats:
-                problems.append(f"ukendt katalog '{cid}' (kendte: {', '.join(sorted(known_cats))})")
+                problems.append(f"ukendt katalog '{shown(cid, 30)}' (kendte: {', '.join(sorted(known_cats))})")
         chosen = {p.key for c in ds.catalogues if c.id in self.catalogues for p in c.proposals}
 
         def check_key(key: str, what: str) -> bool:
             if not ds.has(key):
-                problems.append(f"{what}: ukendt forslag '{key}'")
+                problems.append(f"{what}: ukendt forslag '{shown(key, 30)}'")
                 return False
             if key not in chosen:
-                problems.append(f"{what}: forslaget '{key}' er ikke med i de valgte kataloger")
+                problems.append(f"{what}: forslaget '{shown(key, 30)}' er ikke med i de valgte kataloger")
                 return False
             return True
 
@@ -259,11 +460,8 @@ class Scenario(_Frozen):
                 if not names:
                     problems.append(f"variants: {key} har ingen varianter")
                 elif name not in names:
-                    problems.append(f"variants: {key} har ingen variant '{name}' (brug {' eller '.join(names)})")
-        for dup, what in ((self.force_in, "force_in"), (self.force_out, "force_out")):
-            seen = sorted({k for k in dup if dup.count(k) > 1})
-            if seen:
-                problems.append(f"{what}: {', '.join(seen)} står flere gange")
+                    problems.append(f"variants: {key} har ingen variant '{shown(name, 30)}' "
+                                    f"(brug {' eller '.join(names)})")
         # price index: every p/l year that must be converted needs a value
         index_years = {e.year for e in ds.price_index} | set(self.price_index)
         needed = {self.base_year}
@@ -274,54 +472,159 @@ class Scenario(_Frozen):
             missing = sorted(y for y in needed if y not in index_years)
             if missing:
                 problems.append("pris- og lønindekset mangler en værdi for " + ", ".join(str(y) for y in missing))
+        problems += pool_problems(ds, self)
         if problems:
-            raise ScenarioError("Scenariet passer ikke til data: " + "; ".join(problems))
+            raise ScenarioError("Scenariet passer ikke til data: " + _listed(problems))
 
 
-_ERROR_TEXT = {
+def pool_limit(ds: DataSet, scenario: Scenario) -> float:
+    """The largest pool (in total, and for any one year) `scenario` may state:
+    `POOL_LIMIT_MULTIPLE` times the sum over the proposals of the scenario's catalogues of their
+    largest variant's total investment, converted to the scenario's p/l where the index allows
+    (else taken in the proposal's own p/l), and at least `POOL_LIMIT_FLOOR`."""
+    try:
+        index: PriceIndex | None = PriceIndex.from_entries(ds.price_index).with_overrides(scenario.price_index)
+    except PriceIndexError:
+        index = None
+    total = 0.0
+    for c in ds.catalogues:
+        if c.id not in scenario.catalogues:
+            continue
+        for p in c.proposals:
+            largest = max((variant_figures(v).total_investment for v in p.variants), default=0.0)
+            try:
+                factor = index.factor(p.price_level_year, scenario.base_year) if index is not None else 1.0
+            except PriceIndexError:
+                factor = 1.0
+            total += max(largest, 0.0) * factor
+    return max(POOL_LIMIT_MULTIPLE * total, POOL_LIMIT_FLOOR)
+
+
+def pool_problems(ds: DataSet, scenario: Scenario) -> list[str]:
+    """A Danish problem naming the pool's total and every year's pool above `pool_limit` (or none)."""
+    pool = scenario.pool
+    if pool is None or (pool.total is None and not pool.per_year):
+        return []
+    limit = pool_limit(ds, scenario)
+    too_large = []
+    if pool.total is not None and pool.total > limit:
+        too_large.append(f"puljen i alt ({_amount(pool.total)})")
+    too_large += [f"puljen for {y} ({_amount(a)})" for y, a in sorted(pool.per_year.items()) if a > limit]
+    if not too_large:
+        return []
+    return [f"{shown_list(too_large, width=60)} er for stor: højst {_amount(limit)}, dvs. {POOL_LIMIT_MULTIPLE} "
+            f"gange alle forslags investeringer i de valgte kataloger tilsammen (mindst {_amount(POOL_LIMIT_FLOOR)})"]
+
+
+def _json_kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "et tal"
+    if isinstance(value, str):
+        return "en tekst"
+    if isinstance(value, list | tuple):
+        return "en liste"
+    return type(value).__name__
+
+
+# --------------------------------------------------------------------------------------------
+# pydantic's errors in Danish
+# --------------------------------------------------------------------------------------------
+
+# every error type the model can produce; {name} is filled from the error's context
+_ERROR_TEXT: dict[str, str] = {
     "extra_forbidden": "ukendt felt",
     "missing": "mangler",
-    "literal_error": "ugyldig værdi",
-    "enum": "ugyldig værdi",
+    "literal_error": "ugyldig værdi, brug {expected}",
+    "enum": "ugyldig værdi, brug {expected}",
     "int_type": "skal være et heltal",
+    "int_from_float": "skal være et heltal",
+    "int_parsing": "skal være et heltal",
+    "int_parsing_size": "er et for stort heltal",
     "float_type": "skal være et tal",
+    "float_parsing": "skal være et tal",
+    "finite_number": "skal være et endeligt tal (ikke NaN eller uendelig)",
     "bool_type": "skal være true eller false",
+    "bool_parsing": "skal være true eller false",
     "string_type": "skal være en tekst",
+    "string_too_short": "må ikke være tom",
+    "string_too_long": "er for lang (højst {max_length} tegn)",
+    "string_unicode": "skal være en gyldig tekst",
     "tuple_type": "skal være en liste",
+    "list_type": "skal være en liste",
+    "set_type": "skal være en liste",
+    "iterable_type": "skal være en liste",
     "dict_type": "skal være et objekt",
     "model_type": "skal være et objekt",
-    "greater_than_equal": "må ikke være negativ",
-    "too_short": "har for få elementer",
-    "too_long": "har for mange elementer",
+    "model_attributes_type": "skal være et objekt",
+    "dataclass_type": "skal være et objekt",
+    "too_short": "har for få elementer (mindst {min_length})",
+    "too_long": "har for mange elementer (højst {max_length})",
+    "greater_than": "skal være større end {gt}",
+    "greater_than_equal": "skal være mindst {ge}",
+    "less_than": "skal være mindre end {lt}",
+    "less_than_equal": "må højst være {le}",
+    "multiple_of": "skal gå op i {multiple_of}",
+    "none_required": "skal være null",
+    "is_instance_of": "har en ugyldig type",
+    "frozen_instance": "kan ikke ændres",
+    "frozen_field": "kan ikke ændres",
+    "recursion_loop": "henviser til sig selv",
+    "union_tag_invalid": "ugyldig værdi",
+    "union_tag_not_found": "ugyldig værdi",
 }
+_FALLBACK_TEXT = "ugyldig værdi"  # for an error type not above: pydantic's English text is never shown
+
+
+def _error_text(kind: str, ctx: Mapping[str, Any]) -> str:
+    if kind == "greater_than_equal" and ctx.get("ge") in (0, 0.0):
+        return "må ikke være negativ"
+    if kind in ("value_error", "assertion_error"):
+        return shown(ctx.get("error", _FALLBACK_TEXT), 200)
+    template = _ERROR_TEXT.get(kind, _FALLBACK_TEXT)
+    if kind in ("literal_error", "enum"):
+        expected = str(ctx.get("expected", "")).replace(" or ", " eller ")
+        return template.format(expected=shown(expected, 120)) if expected else "ugyldig værdi"
+    return template.format_map(_Context({str(k): shown(v, 30) for k, v in ctx.items()}))
+
+
+class _Context(dict[str, str]):
+    """An error's context for `str.format_map`: a missing entry shows as '?'."""
+
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def _input_text(value: object) -> str:
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError, RecursionError):
+        text = f"<{type(value).__name__}>"
+    return shown(text, 60)
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    parts = ["(nøgle)" if x == "[key]" else shown(x, 30) for x in loc]
+    return ".".join(parts) or "scenariet"
 
 
 def _describe(err: ValidationError) -> str:
+    """pydantic's errors as one Danish line; pydantic's own English text is never used."""
     parts = []
     for e in err.errors(include_url=False):
-        loc = ".".join(str(x) for x in e["loc"]) or "scenariet"
         kind = e["type"]
-        text = _ERROR_TEXT.get(kind)
-        if kind == "greater_than_equal" and e.get("ctx", {}).get("ge") not in (0, 0.0):
-            text = None
-        if kind in ("literal_error", "enum"):
-            expected = str(e.get("ctx", {}).get("expected", "")).replace(" or ", " eller ")
-            text = f"ugyldig værdi, brug {expected}" if expected else "ugyldig værdi"
-        if kind == "less_than_equal":
-            text = f"må højst være {e.get('ctx', {}).get('le')}"
-        if kind == "greater_than":
-            text = f"skal være større end {e.get('ctx', {}).get('gt')}"
-        if kind == "value_error":
-            text = str(e.get("ctx", {}).get("error", e["msg"]))
-        if text is None:
-            text = e["msg"]
+        text = _error_text(kind, e.get("ctx") or {})
+        loc = _location(tuple(e["loc"]))
         if kind == "extra_forbidden":
             parts.append(f"'{loc}': {text}")
-        elif kind == "value_error" and not e["loc"]:
+        elif kind in ("value_error", "assertion_error") and not e["loc"]:
             parts.append(text)
         else:
-            parts.append(f"'{loc}': {text} (fik {json.dumps(e.get('input'), ensure_ascii=False, default=str)})")
-    return "Ugyldigt scenarie: " + "; ".join(parts)
+            parts.append(f"'{loc}': {text} (fik {_input_text(e.get('input'))})")
+    return "Ugyldigt scenarie: " + _listed(parts)
 
 
 def flow_settings(ds: DataSet, scenario: Scenario) -> FlowSettings:

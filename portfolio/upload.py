@@ -19,30 +19,66 @@ decimal point. This applies only to the numeric columns (years, amounts, values,
 
 Row numbers in messages are the rows the user sees (header = row 1); blank rows inside a table
 are kept so the numbering stays right (and are reported, as every required cell is missing).
+
+Excel cells holding a formula are read as the value Excel saved with the formula (what the user
+sees in Excel). A formula without a saved value (a file written by a program that does not
+calculate) is refused with its sheet and cell, never read as blank or 0; so are error values such
+as ``#REF!``.
+
+Limits, checked before the work they bound starts (each message states its limit):
+
+* `MAX_UPLOAD_BYTES`: all uploaded files together, as uploaded.
+* `MAX_UNCOMPRESSED`: bytes unpacked from the zip and xlsx files of one upload together;
+  `MAX_FILE_BYTES` per unpacked member (and per CSV file); a member larger than
+  `RATIO_FREE_BYTES` may not unpack to more than `MAX_COMPRESSION_RATIO` times its packed size;
+  at most `MAX_ZIP_MEMBERS` members per archive. The sizes in the zip headers are checked first,
+  and the bytes are counted again while unpacking (in chunks), so a member that inflates past
+  what its header says is stopped at the limit. openpyxl never unpacks anything itself: it reads
+  a copy of the workbook whose members were unpacked this way.
+* Every XML part of a workbook is scanned (expat, streaming) before openpyxl parses it: a DTD
+  (``<!DOCTYPE``, which entity expansion such as "billion laughs" and external entities, XXE, need)
+  is refused, malformed XML is reported, and at most `MAX_XML_ELEMENTS` elements are allowed in
+  the workbooks of one upload together.
+* A table (sheet or CSV file) has at most `MAX_ROWS` rows below its header and `MAX_COLUMNS`
+  columns. For a sheet these count the cells that hold something, whatever the sheet's
+  ``<dimension>`` claims, and only that range is read.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import PurePath
+from xml.parsers import expat
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
+from openpyxl.utils.exceptions import CellCoordinatesException
+from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from .data import (
     FILES,
+    MAX_FILE_BYTES,
     OPTIONAL_COLUMNS,
     REQUIRED_FILES,
     DataError,
     Problem,
     build_dataset,
     columns_of,
+    decode_text,
+    shown,
+    structure_problems,
 )
+from .fmt import tal
 from .model import Catalogue, DataSet
 
 Tables = dict[str, list[dict[str, str]]]
@@ -50,7 +86,15 @@ Tables = dict[str, list[dict[str, str]]]
 NUMERIC_COLUMNS = frozenset({"price_level_year", "first_year", "last_year", "stated_payback_service_years",
                              "stated_payback_total_years", "year", "amount", "value", "index"})
 TEMPLATE_FILES = ("catalogues.csv", "proposals.csv", "cashflows.csv", "dependencies.csv", "stated_figures.csv")
-MAX_UNCOMPRESSED = 50_000_000  # bytes, for zip and xlsx uploads
+MAX_UPLOAD_BYTES = 20_000_000  # all uploaded files together, as uploaded
+MAX_UNCOMPRESSED = 50_000_000  # bytes unpacked from the zip and xlsx files of one upload together
+MAX_COMPRESSION_RATIO = 200  # unpacked / packed size of one member larger than RATIO_FREE_BYTES
+RATIO_FREE_BYTES = 1_000_000
+MAX_ZIP_MEMBERS = 1_000  # members of one zip or xlsx file
+MAX_XML_ELEMENTS = 1_000_000  # XML elements in the workbooks of one upload together
+MAX_ROWS = 20_000  # rows below the header in one table (sheet or CSV file)
+MAX_COLUMNS = 50  # columns in one table (A-AX)
+_CHUNK = 1 << 16  # bytes unpacked at a time
 _FILES_TEXT = ", ".join(FILES)
 
 
@@ -283,14 +327,15 @@ def _canonical(name: str) -> str:
     return n + ".csv"
 
 
-_DK_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?")
-_DK_DECIMAL = re.compile(r"[+-]?\d+,\d+")
-_SPACED = re.compile(r"[+-]?\d{1,3}(?:[ \u00a0]\d{3})+(?:[.,]\d+)?")
+_DK_THOUSANDS = re.compile(r"[+-]?[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?")
+_DK_DECIMAL = re.compile(r"[+-]?[0-9]+,[0-9]+")
+_SPACED = re.compile(r"[+-]?[0-9]{1,3}(?:[ \u00a0][0-9]{3})+(?:[.,][0-9]+)?")
 
 
 def normalise_number(text: str, danish: bool) -> str:
     """Undo number formatting in a numeric cell: Danish thousands dots and decimal comma
-    (when `danish`), a lone decimal comma, spaces as thousands separators, the minus sign '−'."""
+    (when `danish`), a lone decimal comma, spaces as thousands separators, the minus sign '−'.
+    Only the digits 0-9 count as digits: anything else is left for the validation to refuse."""
     t = text.strip().replace("\u2212", "-")
     if _SPACED.fullmatch(t):
         t = t.replace(" ", "").replace("\u00a0", "")
@@ -307,10 +352,13 @@ def _table(file: str, header: Sequence[str], rows: Sequence[Sequence[str]], dani
         cols.pop()
     if not cols:
         raise UploadError(f"{file}: overskriftsrækken (række 1) er tom.")
+    if len(cols) > MAX_COLUMNS:
+        raise UploadError(f"{file}, række 1: overskriftsrækken har {tal(len(cols))} kolonner; højst {MAX_COLUMNS} "
+                          "kan indlæses.")
     seen: set[str] = set()
     for c in cols:
         if c and c in seen:
-            raise UploadError(f"{file}, række 1: kolonnen '{c}' står to gange.")
+            raise UploadError(f"{file}, række 1: kolonnen '{shown(c)}' står to gange.")
         seen.add(c)
     body = [list(r) for r in rows]
     while body and all(not str(v).strip() for v in body[-1]):
@@ -319,7 +367,7 @@ def _table(file: str, header: Sequence[str], rows: Sequence[Sequence[str]], dani
     for i, r in enumerate(body, start=2):
         extra = [v for v in r[len(cols):] if str(v).strip()]
         if extra:
-            raise UploadError(f"{file}, række {i}: rækken har {len(r)} celler, men overskriftsrækken har "
+            raise UploadError(f"{file}, række {i}: rækken har {tal(len(r))} celler, men overskriftsrækken har "
                               f"{len(cols)} kolonner (står der et skilletegn i en tekst uden anførselstegn?).")
         cells = r[:len(cols)] + [""] * (len(cols) - len(r))
         row = {}
@@ -331,37 +379,30 @@ def _table(file: str, header: Sequence[str], rows: Sequence[Sequence[str]], dani
     return out
 
 
-def _decode(file: str, data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            raise UploadError(f"{file}: filen kan ikke læses som tekst.") from None
-    if b"\x00" in data:
-        raise UploadError(f"{file}: filen ser ikke ud som en tekstfil (CSV). Gem den som CSV (UTF-8) og prøv igen.")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            raise UploadError(f"{file}: filen kan ikke læses som tekst; gem den som CSV (UTF-8) og prøv igen.") from None
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\r\n")
-    if controls:
-        raise UploadError(f"{file}: filen ser ikke ud som en tekstfil (CSV). Gem den som CSV (UTF-8) og prøv igen.")
-    return text
+def _too_many_rows(file: str) -> UploadError:
+    return UploadError(f"{file}: tabellen har mere end {tal(MAX_ROWS)} rækker under overskriftsrækken; højst "
+                       f"{tal(MAX_ROWS)} kan indlæses.")
 
 
 def _read_csv(file: str, data: bytes) -> tuple[list[str], list[dict[str, str]]]:
-    text = _decode(file, data)
-    first = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    try:
+        text = decode_text(data, lenient=True)
+    except ValueError as e:
+        raise UploadError(f"{file}: {e}") from None
+    first = text.partition("\n")[0].rstrip("\r")
     if not first.strip():
         raise UploadError(f"{file}: filen er tom eller mangler overskriftsrækken.")
     sep = max((";", ",", "\t"), key=first.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     try:
-        rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=sep))
-    except csv.Error as e:
-        raise UploadError(f"{file}: filen kan ikke læses som CSV ({e}).") from None
+        rows = list(itertools.islice(reader, MAX_ROWS + 1))  # the header and MAX_ROWS rows
+        more = any(any(c.strip() for c in r) for r in reader)
+    except csv.Error:
+        raise UploadError(f"{file}: filen kan ikke læses som CSV omkring linje {reader.line_num} (tjek anførselstegn "
+                          f"og skilletegn, og at ingen celle er længere end {tal(csv.field_size_limit())} tegn)."
+                          ) from None
+    if more:
+        raise _too_many_rows(file)
     header = [h.strip() for h in rows[0]]
     table = _table(file, header, rows[1:], danish=(sep == ";"))
     return [h for h in header if h], table
@@ -383,58 +424,336 @@ def _cell_text(v: object) -> str:
     return str(v)
 
 
-def _read_xlsx(file: str, data: bytes) -> dict[str, tuple[list[str], list[dict[str, str]]]]:
+# --- unpacking zip and xlsx files within the limits ---------------------------------------------------
+
+_ARCHIVE = {  # kind -> (the archive in a message, what to say when it cannot be opened)
+    "zip": ("zip-filen", "zip-filen kan ikke åbnes; den er beskadiget eller er ikke en zip-fil"),
+    "xlsx": ("Excel-filen", "filen kan ikke åbnes som Excel-fil (.xlsx); den er beskadiget eller er ikke en Excel-fil"),
+}
+
+
+@dataclass
+class _Budget:
+    """What one upload has used of the limits that hold for it as a whole."""
+
+    unpacked: int = 0  # bytes unpacked from zip and xlsx files
+    elements: int = 0  # XML elements in xlsx files
+
+
+def _unpack(file: str, data: bytes, kind: str, budget: _Budget,
+            want: Callable[[str], bool] = lambda name: True) -> list[tuple[str, bytes]]:
+    """The members of the archive `data` (a zip or xlsx file, `kind`) whose names `want` picks,
+    unpacked within the limits of the module docstring. Raises UploadError (Danish) for a broken
+    archive or one beyond a limit; no library error escapes."""
+    what, broken = _ARCHIVE[kind]
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
-            if sum(i.file_size for i in z.infolist()) > MAX_UNCOMPRESSED:
-                raise UploadError(f"{file}: Excel-filen er for stor.")
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            infos = [i for i in z.infolist() if not i.is_dir()]
+            if len(infos) > MAX_ZIP_MEMBERS:
+                raise UploadError(f"{file}: {what} indeholder {tal(len(infos))} filer; højst {tal(MAX_ZIP_MEMBERS)} "
+                                  "kan indlæses.")
+            if len({i.filename for i in infos}) != len(infos):
+                raise UploadError(f"{file}: {broken} (den samme fil står to gange i den).")
+            picked = [i for i in infos if want(i.filename)]
+            declared = sum(i.file_size for i in picked)
+            if budget.unpacked + declared > MAX_UNCOMPRESSED:
+                raise _too_big(file, what)
+            for i in picked:
+                _check_header(file, what, i)
+            return [(i.filename, _read_member(file, what, z, i, budget)) for i in picked]
     except UploadError:
         raise
-    except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds for broken files
-        raise UploadError(f"{file}: filen kan ikke åbnes som Excel-fil (.xlsx): {type(e).__name__}.") from None
-    out: dict[str, tuple[list[str], list[dict[str, str]]]] = {}
+    except MemoryError:
+        raise
+    except Exception:  # noqa: BLE001 - zipfile and the decompressors raise many kinds for broken files
+        raise UploadError(f"{file}: {broken}.") from None
+
+
+def _too_big(file: str, what: str) -> UploadError:
+    return UploadError(f"{file}: {what} fylder for meget udpakket: højst {tal(MAX_UNCOMPRESSED)} byte kan pakkes ud "
+                       "(for alt det uploadede tilsammen).")
+
+
+def _too_packed(file: str, what: str, member: str) -> UploadError:
+    return UploadError(f"{file}: {shown(member)} i {what} er pakket usædvanligt tæt (udpakket mere end "
+                       f"{MAX_COMPRESSION_RATIO} gange sin pakkede størrelse) og afvises som en mulig zip-bombe.")
+
+
+def _member_too_big(file: str, what: str, member: str) -> UploadError:
+    return UploadError(f"{file}: {shown(member)} i {what} fylder mere end {tal(MAX_FILE_BYTES)} byte udpakket, som er "
+                       "det største, der kan indlæses pr. fil.")
+
+
+def _check_header(file: str, what: str, info: zipfile.ZipInfo) -> None:
+    """What a member's header says, checked before it is unpacked."""
+    if info.flag_bits & 0x1:
+        raise UploadError(f"{file}: {shown(info.filename)} i {what} er krypteret (beskyttet med adgangskode); gem "
+                          "den uden adgangskode, og prøv igen.")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        # bzip2 and lzma members unpack without a bound per read in zipfile; Excel and zip tools use deflate
+        raise UploadError(f"{file}: {shown(info.filename)} i {what} er pakket med en metode, der ikke kan læses her "
+                          "(kun almindelig zip-komprimering, deflate); pak filen igen med et almindeligt zip-program.")
+    if info.file_size > MAX_FILE_BYTES:
+        raise _member_too_big(file, what, info.filename)
+    if info.file_size > RATIO_FREE_BYTES and info.file_size > MAX_COMPRESSION_RATIO * info.compress_size:
+        raise _too_packed(file, what, info.filename)
+    # packed data cannot be much larger than what it unpacks to; if it is, the header understates it
+    if info.compress_size > info.file_size + info.file_size // 64 + 1024:
+        raise UploadError(f"{file}: {what} er beskadiget: de pakkede data for {shown(info.filename)} fylder mere end "
+                          f"den udpakkede størrelse, den angiver ({tal(info.file_size)} byte).")
+
+
+def _read_member(file: str, what: str, z: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget) -> bytes:
+    """Unpack one member in chunks, counting the bytes against the limits while reading."""
+    parts: list[bytes] = []
+    size = 0
+    with z.open(info) as fh:
+        while chunk := fh.read(_CHUNK):
+            size += len(chunk)
+            budget.unpacked += len(chunk)
+            if size > MAX_FILE_BYTES:
+                raise _member_too_big(file, what, info.filename)
+            if budget.unpacked > MAX_UNCOMPRESSED:
+                raise _too_big(file, what)
+            if size > RATIO_FREE_BYTES and size > MAX_COMPRESSION_RATIO * info.compress_size:
+                raise _too_packed(file, what, info.filename)
+            parts.append(chunk)
+    return b"".join(parts)
+
+
+# --- scanning the XML of a workbook before openpyxl parses it -----------------------------------------
+
+_NS = SHEET_MAIN_NS + " "  # expat's name for an element of the worksheet namespace: "<namespace> <name>"
+_SHEET_DATA, _ROW, _CELL = _NS + "sheetData", _NS + "row", _NS + "c"
+_VALUE, _INLINE, _FORMULA = _NS + "v", _NS + "is", _NS + "f"
+_XML_NAMES = (".xml", ".rels", ".vml")
+_XML_STARTS = (b"<", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+
+@dataclass
+class _SheetScan:
+    """What one XML part holds of cells, as openpyxl will read them (all empty for a part that is
+    not a worksheet). 'Content' is a value, an inline string or a formula."""
+
+    rows: int = 0  # the last row with content
+    columns: int = 0  # the last column with content
+    deep: str | None = None  # the first cell with content below row MAX_ROWS + 1
+    wide: str | None = None  # the first cell with content right of column MAX_COLUMNS
+    no_value: list[str] = field(default_factory=list)  # cells with a formula but no saved value
+    errors: list[str] = field(default_factory=list)  # cells holding an error value (#REF!, #DIV/0! …)
+
+
+class _XmlScan:
+    """One pass of expat over an XML part of a workbook (see the module docstring)."""
+
+    def __init__(self, file: str, member: str, budget: _Budget):
+        self.file, self.member, self.budget = file, member, budget
+        self.scan = _SheetScan()
+        self.in_data = self.in_row = False
+        self.row = self.col = 0
+        self.cell: dict[str, bool] | None = None  # the cell being read: which of v (with text), is, f it has
+        self.parser = expat.ParserCreate(namespace_separator=" ")
+
+    def run(self, data: bytes) -> _SheetScan:
+        p = self.parser
+        p.StartDoctypeDeclHandler = self.refuse_dtd
+        p.EntityDeclHandler = self.refuse_dtd
+        p.StartElementHandler = self.start
+        p.EndElementHandler = self.end
+        try:
+            p.Parse(data, True)
+        except expat.ExpatError as e:
+            raise UploadError(f"{self.file}: Excel-filen er beskadiget: {shown(self.member)} er ikke gyldig XML "
+                              f"(linje {e.lineno}, kolonne {e.offset + 1}).") from None
+        return self.scan
+
+    def broken(self, why: str) -> UploadError:
+        return UploadError(f"{self.file}: Excel-filen er beskadiget: {why} i {shown(self.member)}.")
+
+    def refuse_dtd(self, *_: object) -> None:
+        raise UploadError(f"{self.file}: Excel-filen afvises: {shown(self.member)} indeholder en DTD (DOCTYPE) med "
+                          "egne entiteter, som Excel-filer aldrig har; den slags bruges til angreb, der fylder "
+                          "hukommelsen op eller læser filer på serveren.")
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        self.budget.elements += 1
+        if self.budget.elements > MAX_XML_ELEMENTS:
+            raise UploadError(f"{self.file}: Excel-filen er for stor: det uploadede har mere end "
+                              f"{tal(MAX_XML_ELEMENTS)} XML-elementer (celler, rækker, tekster …), som er det "
+                              "meste, der kan indlæses. Fjern overflødige ark og celler, eller gem arkene som CSV.")
+        if name == _SHEET_DATA:
+            self.in_data = True
+        elif not self.in_data:
+            return
+        elif name == _ROW:
+            self.start_row(attrs.get("r"))
+        elif name == _CELL and self.in_row:
+            self.start_cell(attrs.get("r"), attrs.get("t", "n"))
+        elif self.cell is not None and name in (_INLINE, _FORMULA):
+            self.cell[name] = True
+        elif self.cell is not None and name == _VALUE:
+            # openpyxl reads an empty <v></v> as no value, so only its text counts
+            self.parser.CharacterDataHandler = self.value_text
+
+    def value_text(self, text: str) -> None:
+        if text and self.cell is not None:
+            self.cell[_VALUE] = True
+
+    def start_row(self, r: str | None) -> None:
+        # as openpyxl numbers rows; it would drop a row that does not come after the one before
+        try:
+            number = self.row + 1 if r is None else _row_number(r)
+        except ValueError:
+            raise self.broken(f"rækkenummeret '{shown(r or '')}' er ugyldigt") from None
+        if number <= self.row:
+            raise self.broken(f"række {number} står efter række {self.row}")
+        self.row, self.col, self.in_row = number, 0, True
+
+    def start_cell(self, r: str | None, kind: str) -> None:
+        # as openpyxl places cells; it would let a later cell in the same column overwrite an earlier one
+        try:
+            col = self.col + 1 if r is None else coordinate_to_tuple(r)[1]
+        except (CellCoordinatesException, ValueError, TypeError):
+            raise self.broken(f"cellereferencen '{shown(r or '')}' er ugyldig") from None
+        if col <= self.col:
+            raise self.broken(f"to celler i række {self.row} står i kolonne {get_column_letter(col)} eller i "
+                              "forkert rækkefølge")
+        self.col = col
+        self.cell = {"error": kind == "e"}
+
+    def end(self, name: str) -> None:
+        if name == _VALUE:
+            self.parser.CharacterDataHandler = None
+        elif name == _SHEET_DATA:
+            self.in_data = False
+        elif name == _ROW:
+            self.in_row = False
+        elif name == _CELL and self.cell is not None:
+            cell, self.cell = self.cell, None
+            if not (cell.get(_VALUE) or cell.get(_INLINE) or cell.get(_FORMULA)):
+                return
+            s = self.scan
+            ref = f"{get_column_letter(self.col)}{self.row}"
+            s.rows, s.columns = self.row, max(s.columns, self.col)
+            if self.row > MAX_ROWS + 1 and s.deep is None:
+                s.deep = ref
+            if self.col > MAX_COLUMNS and s.wide is None:
+                s.wide = ref
+            if cell.get(_FORMULA) and not cell.get(_VALUE):
+                s.no_value.append(ref)
+            elif cell["error"] and cell.get(_VALUE):
+                s.errors.append(ref)
+
+
+def _row_number(r: str) -> int:
     try:
+        return int(r)
+    except ValueError:
+        value = float(r)
+        if not value.is_integer():
+            raise
+        return int(value)
+
+
+def _cells_text(refs: Sequence[str]) -> str:
+    more = len(refs) - 1
+    return refs[0] + ("" if not more else " (og 1 celle mere)" if more == 1 else f" (og {tal(more)} celler mere)")
+
+
+def _check_sheet(where: str, scan: _SheetScan) -> None:
+    """Refuse a sheet beyond the row or column limit, or with formulas without values or error values."""
+    if scan.deep:
+        raise UploadError(f"{where}: der er indhold i celle {scan.deep}, men højst {tal(MAX_ROWS)} rækker under "
+                          "overskriftsrækken kan indlæses.")
+    if scan.wide:
+        raise UploadError(f"{where}, celle {scan.wide}: der er indhold i kolonne "
+                          f"{scan.wide.rstrip('0123456789')}, men højst {MAX_COLUMNS} kolonner "
+                          f"(A-{get_column_letter(MAX_COLUMNS)}) kan indlæses.")
+    if scan.no_value:
+        raise UploadError(f"{where}, celle {_cells_text(scan.no_value)}: cellen har en formel uden en gemt værdi "
+                          "(filen er lavet af et program, der ikke regner formler ud). Åbn og gem filen i Excel, "
+                          "eller skriv værdien i stedet for formlen.")
+    if scan.errors:
+        raise UploadError(f"{where}, celle {_cells_text(scan.errors)}: cellen har en fejlværdi (fx #REF! eller "
+                          "#DIV/0!) i stedet for et tal eller en tekst; ret formlen.")
+
+
+def _repack(members: Sequence[tuple[str, bytes]]) -> bytes:
+    """The members as a zip without compression: what openpyxl reads, so it never unpacks anything."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
+        for name, content in members:
+            z.writestr(name, content)
+    return buf.getvalue()
+
+
+def _read_xlsx(file: str, data: bytes, budget: _Budget) -> dict[str, tuple[list[str], list[dict[str, str]]]]:
+    """The known sheets of a workbook as (header, rows), within the limits of the module docstring."""
+    broken = _ARCHIVE["xlsx"][1]
+    members = _unpack(file, data, "xlsx", budget)
+    scans = {name: _XmlScan(file, name, budget).run(content) for name, content in members
+             if name.lower().endswith(_XML_NAMES) or content.lstrip().startswith(_XML_STARTS)}
+    out: dict[str, tuple[list[str], list[dict[str, str]]]] = {}
+    titles: dict[str, str] = {}
+    wb = None
+    try:
+        reader = ExcelReader(io.BytesIO(_repack(members)), read_only=True, data_only=True, keep_links=False)
+        reader.read()
+        wb = reader.wb
+        paths = {sheet.name: rel.target for sheet, rel in reader.parser.find_sheets()}
         for ws in wb.worksheets:
             name = _canonical(ws.title)
             if name not in FILES:
                 continue
-            values = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+            where = f"{file}, ark '{shown(ws.title)}'"
+            if name in titles:
+                raise UploadError(f"{where}: arket '{shown(titles[name])}' er også {name}; der må kun være ét.")
+            titles[name] = ws.title
+            scan = scans.get(paths.get(ws.title, ""))
+            if scan is None:
+                raise UploadError(f"{where}: {broken}.")
+            _check_sheet(where, scan)
+            ws.reset_dimensions()  # read what is there, not what the sheet's <dimension> claims
+            rows = ws.iter_rows(max_row=scan.rows, max_col=scan.columns, values_only=True) if scan.rows else ()
+            values = [[_cell_text(v) for v in row] for row in rows]
             if not values or not any(v.strip() for v in values[0]):
-                raise UploadError(f"{file}, ark '{ws.title}': overskriftsrækken (række 1) er tom.")
+                raise UploadError(f"{where}: overskriftsrækken (række 1) er tom.")
             header = [h.strip() for h in values[0]]
             # text cells in numeric columns follow the Danish convention (as typed in Danish Excel)
-            out[name] = ([h for h in header if h], _table(f"{name} (ark '{ws.title}')", header, values[1:], danish=True))
+            out[name] = ([h for h in header if h], _table(f"{name} (ark '{shown(ws.title)}')", header, values[1:],
+                                                          danish=True))
+    except UploadError:
+        raise
+    except MemoryError:
+        raise
+    except Exception:  # noqa: BLE001 - openpyxl raises many kinds for broken files
+        raise UploadError(f"{file}: {broken}.") from None
     finally:
-        wb.close()
+        if wb is not None:
+            wb.close()
     return out
 
 
-def _read_zip(file: str, data: bytes) -> list[tuple[str, bytes]]:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            infos = [i for i in z.infolist() if not i.is_dir()]
-            if sum(i.file_size for i in infos) > MAX_UNCOMPRESSED:
-                raise UploadError(f"{file}: zip-filen er for stor.")
-            members = []
-            for i in infos:
-                base = PurePath(i.filename).name
-                if base.startswith((".", "__")) or not base.lower().endswith((".csv", ".xlsx")):
-                    continue
-                members.append((base, z.read(i)))
-    except UploadError:
-        raise
-    except Exception as e:  # noqa: BLE001
-        raise UploadError(f"{file}: zip-filen kan ikke åbnes: {type(e).__name__}.") from None
-    return members
+def _wanted_in_zip(name: str) -> bool:
+    base = PurePath(name).name
+    return not base.startswith((".", "__")) and base.lower().endswith((".csv", ".xlsx"))
+
+
+def _read_zip(file: str, data: bytes, budget: _Budget) -> list[tuple[str, bytes]]:
+    return [(PurePath(name).name, content) for name, content in _unpack(file, data, "zip", budget, _wanted_in_zip)]
 
 
 def read_upload(files: Sequence[tuple[str, bytes]]) -> Tables:
     """Read uploaded files (name, content) into tables of string cells, keyed like `data/*.csv`
     (plus '<name>:columns' with the header, as `portfolio.data.read_csv_dir` gives).
-    Raises UploadError (Danish) for a file that cannot be read at all."""
+    Raises UploadError (Danish) for a file that cannot be read at all or is beyond a limit."""
     if not files:
         raise UploadError("Der er ingen filer at indlæse.")
+    total = sum(len(data) for _, data in files)
+    if total > MAX_UPLOAD_BYTES:
+        raise UploadError(f"Det uploadede fylder {tal(total)} byte; højst {tal(MAX_UPLOAD_BYTES)} byte kan indlæses "
+                          "ad gangen.")
+    budget = _Budget()
     found: dict[str, tuple[str, list[str], list[dict[str, str]]]] = {}
 
     def add(name: str, source: str, header: list[str], rows: list[dict[str, str]]) -> None:
@@ -442,16 +761,16 @@ def read_upload(files: Sequence[tuple[str, bytes]]) -> Tables:
             raise UploadError(f"{name} findes både i {found[name][0]} og i {source}; upload den kun én gang.")
         found[name] = (source, header, rows)
 
-    queue = list(files)
+    queue = deque(files)
     while queue:
-        fname, data = queue.pop(0)
-        base = PurePath(str(fname)).name
-        lower = base.lower()
+        fname, data = queue.popleft()
+        real = PurePath(str(fname)).name
+        base, lower = shown(real), real.lower()
         if lower.endswith((".xlsx", ".xlsm")):
-            for name, (header, rows) in _read_xlsx(base, data).items():
+            for name, (header, rows) in _read_xlsx(base, data, budget).items():
                 add(name, base, header, rows)
         elif lower.endswith(".zip"):
-            queue.extend(_read_zip(base, data))
+            queue.extend(_read_zip(base, data, budget))
         elif lower.endswith((".csv", ".txt")):
             name = _canonical(lower.removesuffix(".txt"))
             if name not in FILES:
@@ -485,17 +804,7 @@ def merge_catalogue(base_tables: Mapping[str, list[dict[str, str]]],
 
     The base price index is used unless the upload has one. Raises DataError naming the uploaded
     file, row and column of every problem, including keys and catalogue ids that already exist."""
-    problems: list[Problem] = []
-    for name in REQUIRED_FILES:
-        if name not in uploaded:
-            problems.append(Problem(name, None, None, "mangler i det uploadede katalog (fil eller ark)"))
-    for name in FILES:
-        if name not in uploaded:
-            continue
-        have = set(columns_of(uploaded, name))
-        for col in FILES[name]:
-            if col not in have and col not in OPTIONAL_COLUMNS:
-                problems.append(Problem(name, 1, col, "kolonnen mangler i overskriftsrækken"))
+    problems = structure_problems(uploaded, missing="mangler i det uploadede katalog (fil eller ark)")
     if problems:
         raise DataError(problems)
 

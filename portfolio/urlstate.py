@@ -31,24 +31,46 @@ are ``key:value`` pairs; a literal ``%``, ``,`` or ``:`` inside a key is percent
 `from_query` never raises: a parameter that cannot be read or is invalid falls back to the
 default for that setting, with a Danish notice; proposals, variants and catalogues that are not in
 the data are dropped with a notice (`fit_to_dataset`, also used for saved scenarios).
+
+`params` maps each name to one value or to a list of values (``st.query_params.to_dict()`` gives
+the last value only; ``{k: st.query_params.get_all(k)}`` gives them all). A parameter given more
+than once: the values of a list parameter (``cat``, ``in``, ``out``, ``covers``, ``variant``,
+``pool_year``, ``haircut``, ``pl``) are merged, with a notice; for any other parameter the last
+value counts (as in Streamlit), with a notice when the values differ. A key named twice in
+``in``/``out`` (``in=BU09,BU09``) counts once, with a notice; a key twice in a map (``variant``,
+``pool_year``, ``haircut``, ``pl``) makes that parameter invalid.
+
+Limits: at most `MAX_QUERY_PARAMS` values are read (a repeated parameter counts each time; the
+rest are ignored with a notice), a value (or the merged values of one parameter) at most
+`MAX_VALUE_LENGTH` characters, a number at most 40 characters and finite, years and key counts as
+in `portfolio.scenario`, and the pool at most `pool_limit` (`fit_to_dataset` drops a larger
+amount with a notice). With ``horizon_range`` (the dashboard passes `HORIZON_SLIDER_RANGE`, its
+slider's range) a horizon outside the range falls back to the default horizon with a notice.
+Unknown parameter names give one notice together.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote
 
+from .data import shown
 from .model import DataSet
-from .scenario import Scenario, ScenarioError
+from .scenario import Scenario, ScenarioError, pool_limit, pool_problems, shown_list
 
 QUERY_KEYS: tuple[str, ...] = (
     "cat", "base", "horizon", "objective", "rate", "npv_years", "pool", "pool_year", "covers", "risk",
     "risky", "haircut", "payback", "in", "out", "variant", "deps", "solver", "time", "align", "extend", "pl",
 )
 MAX_VALUE_LENGTH = 20_000  # longer parameter values are ignored
+MAX_QUERY_PARAMS = 1_000  # values read from one query; the rest are ignored
+HORIZON_SLIDER_RANGE: tuple[int, int] = (2015, 2035)  # the dashboard's horizon slider
+LIST_PARAMS = frozenset({"cat", "in", "out", "covers", "variant", "pool_year", "haircut", "pl"})
+_KEY_LISTS = frozenset({"in", "out"})  # lists in which a proposal counts once
 _MAX_NUMBER_LENGTH = 40
 _NO_POOL_TOTAL = "none"
 _NO_COVERS = "ingen"
@@ -206,10 +228,14 @@ def _horizon(text: str) -> list[int]:
 
 def _haircut(text: str) -> dict[str, float]:
     out = {"lav": 0.0, "middel": 0.0, "høj": 0.0}
+    seen: set[str] = set()
     for k, v in _split_pairs(text):
         name = {"hoej": "høj", "hoj": "høj"}.get(k.strip().lower(), k.strip().lower())
         if name not in out:
             raise _Bad(f"ukendt risikoniveau '{_show(k)}' (brug lav, middel eller høj)")
+        if name in seen:
+            raise _Bad(f"risikoniveauet {name} står flere gange")
+        seen.add(name)
         out[name] = _float(v)
     return out
 
@@ -217,6 +243,8 @@ def _haircut(text: str) -> dict[str, float]:
 def _variants(text: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for k, v in _split_pairs(text):
+        if k in out:
+            raise _Bad(f"{_show(k)} står flere gange")
         out[k] = v
     return out
 
@@ -265,15 +293,11 @@ _MARKUP = frozenset("[]<>*`\\#|$~{}")
 
 def _show(value: object, limit: int = 40) -> str:
     """A value made safe to show in a notice: short, no control or markup characters."""
-    text = str(value)
-    cut = text[:limit]
-    cut = "".join("?" if (ch in _MARKUP or not ch.isprintable()) else ch for ch in cut)
-    return cut + ("…" if len(text) > limit else "")
+    return "".join("?" if ch in _MARKUP else ch for ch in shown(value, limit))
 
 
 def _list_text(items: Sequence[str], limit: int = 8) -> str:
-    shown = ", ".join(_show(x, 30) for x in items[:limit])
-    return shown + (f" og {len(items) - limit} flere" if len(items) > limit else "")
+    return "".join("?" if ch in _MARKUP else ch for ch in shown_list(items, limit))
 
 
 def _reason(e: ScenarioError) -> str:
@@ -284,31 +308,65 @@ def _reason(e: ScenarioError) -> str:
     return _show(text, 200)
 
 
-def _value_of(raw: object) -> str:
-    if isinstance(raw, list | tuple):
-        raw = raw[-1] if raw else ""
-    return raw if isinstance(raw, str) else str(raw)
+def _values(params: Mapping[Any, Any], notices: list[str]) -> dict[str, list[str]]:
+    """Each parameter's values as text, at most `MAX_QUERY_PARAMS` values in all (in order)."""
+    out: dict[str, list[str]] = {}
+    budget = MAX_QUERY_PARAMS
+    items = iter(params.items())
+    for name, raw in items:
+        many = raw[:budget + 1] if isinstance(raw, list | tuple) else [raw]
+        take = many[:budget]
+        out.setdefault(str(name), []).extend(v if isinstance(v, str) else str(v) for v in take)
+        budget -= len(take)
+        if len(take) < len(many) or (budget == 0 and next(items, None) is not None):
+            notices.append(f"Adressen har mere end {MAX_QUERY_PARAMS} indstillinger; resten ignoreres.")
+            break
+    return out
 
 
-def from_query(params: Mapping[str, str | list[str]], ds: DataSet, *,
-               ignore: Collection[str] = ()) -> tuple[Scenario, list[str]]:
+def _merged(name: str, values: list[str], notices: list[str]) -> str:
+    """One parameter's text: a list parameter's repeated values merged (with a notice), else the last."""
+    if not values:
+        return ""
+    if len(values) > 1 and name in LIST_PARAMS:
+        notices.append(f"Indstillingen '{name}' står {len(values)} gange i adressen; værdierne er lagt sammen.")
+        return ",".join(v for v in values if v != "")
+    if len(set(values)) > 1:
+        notices.append(f"Indstillingen '{name}' står {len(values)} gange i adressen med forskellige værdier; "
+                       f"den sidste ({_show(values[-1])}) bruges.")
+    return values[-1]
+
+
+def _once(name: str, keys: list[str], notices: list[str]) -> list[str]:
+    """`keys` with every key once (a notice names the repeated ones)."""
+    unique = list(dict.fromkeys(keys))
+    if len(unique) < len(keys):
+        twice = [k for k, n in Counter(keys).items() if n > 1]
+        notices.append(f"Indstillingen '{name}' i adressen nævner {_list_text(twice)} flere gange; "
+                       "det tæller én gang.")
+    return unique
+
+
+def from_query(params: Mapping[str, str | list[str]], ds: DataSet, *, ignore: Collection[str] = (),
+               horizon_range: tuple[int, int] | None = None) -> tuple[Scenario, list[str]]:
     """The scenario described by the query parameters, and a Danish notice per problem.
 
-    Never raises. `ignore` names parameters the page uses for other purposes (no notice for them).
+    Never raises. `ignore` names parameters the page uses for other purposes (no notice for them);
+    `horizon_range` (e.g. `HORIZON_SLIDER_RANGE`) is the range a horizon must lie in.
     """
     notices: list[str] = []
     try:
         decoded: dict[str, Any] = {}
         pool_total: Any = "absent"
         pool_year: Any = "absent"
-        for name, raw in params.items():
-            name_s = str(name)
+        unknown: list[str] = []
+        for name_s, raw_values in _values(params, notices).items():
             if name_s in ignore:
                 continue
             if name_s not in QUERY_KEYS:
-                notices.append(f"Adressen indeholder en ukendt indstilling '{_show(name_s)}', som ignoreres.")
+                unknown.append(name_s)
                 continue
-            text = _value_of(raw)
+            text = _merged(name_s, raw_values, notices)
             if len(text) > MAX_VALUE_LENGTH:
                 notices.append(f"Indstillingen '{name_s}' i adressen er for lang og ignoreres; "
                                "standardværdien bruges.")
@@ -320,14 +378,18 @@ def from_query(params: Mapping[str, str | list[str]], ds: DataSet, *,
                     pool_year = _year_map(text)
                 else:
                     field, decode = _DECODERS[name_s]
-                    decoded[field] = decode(text)
+                    value = decode(text)
+                    decoded[field] = _once(name_s, value, notices) if name_s in _KEY_LISTS else value
             except _Bad as e:
                 notices.append(f"Indstillingen '{name_s}' i adressen kunne ikke læses ({e}); standardværdien bruges.")
+        if unknown:
+            notices.insert(0, f"Adressen indeholder {'en ukendt indstilling' if len(unknown) == 1 else 'ukendte indstillinger'} "
+                              f"{_list_text(unknown)}, som ignoreres.")
         if pool_total != "absent" or pool_year != "absent":
             decoded["pool"] = {"total": None if pool_total == "absent" else pool_total,
                                "per_year": {} if pool_year == "absent" else pool_year}
         scenario = _build(decoded, notices)
-        fitted, more = fit_to_dataset(scenario, ds)
+        fitted, more = fit_to_dataset(scenario, ds, horizon_range=horizon_range)
         return fitted, notices + more
     except Exception:  # noqa: BLE001 - the URL is user input: never fail on it
         notices.append("Scenariet i adressen kunne ikke læses; standardscenariet bruges.")
@@ -362,7 +424,8 @@ def _build(decoded: Mapping[str, Any], notices: list[str], where: str = "Indstil
         name = _PARAM_OF.get(field, field) if where == "Indstillingen" else field
         label = f"{where} '{name}'" + (" i adressen" if where == "Indstillingen" else "")
         if field == "force_out" and isinstance(value, list):
-            both = [k for k in value if k in data["force_in"]]
+            forced = set(data["force_in"])
+            both = [k for k in value if k in forced]
             if both:
                 notices.append(f"{label}: {_list_text(both)} er også tvunget med og er fjernet fra 'tvunget fra'.")
                 value = [k for k in value if k not in both]
@@ -386,14 +449,18 @@ def _build(decoded: Mapping[str, Any], notices: list[str], where: str = "Indstil
     return Scenario.from_json(data)
 
 
-def fit_to_dataset(scenario: Scenario, ds: DataSet) -> tuple[Scenario, list[str]]:
+def fit_to_dataset(scenario: Scenario, ds: DataSet, *,
+                   horizon_range: tuple[int, int] | None = None) -> tuple[Scenario, list[str]]:
     """The scenario with every catalogue, proposal and variant that the dataset does not have
-    removed, and a Danish notice per removal. Never raises."""
+    removed, a pool above `pool_limit` removed, and (with `horizon_range`) a horizon outside that
+    range replaced by the default; a Danish notice per change. Never raises."""
     notices: list[str] = []
     known = [c.id for c in ds.catalogues]
     if not known:
         return scenario, ["Der er ingen kataloger i data."]
     data = scenario.to_json()
+    if horizon_range is not None:
+        _fit_horizon(data, horizon_range, notices)
     cats = [c for c in data["catalogues"] if c in known]
     gone = [c for c in data["catalogues"] if c not in known]
     if gone:
@@ -426,7 +493,7 @@ def fit_to_dataset(scenario: Scenario, ds: DataSet) -> tuple[Scenario, list[str]
             variants[key] = name
     data["variants"] = variants
     try:
-        fitted = Scenario.from_json(data)
+        fitted = _fit_pool(Scenario.from_json(data), ds, notices)
     except ScenarioError as e:
         notices.append(f"Scenariet kunne ikke tilpasses data ({_reason(e)}); standardscenariet bruges.")
         fitted = Scenario.from_json({**Scenario().to_json(), "catalogues": cats})
@@ -437,8 +504,43 @@ def fit_to_dataset(scenario: Scenario, ds: DataSet) -> tuple[Scenario, list[str]
         d = Scenario()
         reset = fitted.to_json() | {"base_year": d.base_year, "price_index": {}}
         try:
-            fitted = Scenario.from_json(reset)
+            fitted = _fit_pool(Scenario.from_json(reset), ds, notices)
             fitted.validate_for(ds)
         except ScenarioError as e2:
             notices.append(f"Scenariet passer stadig ikke til data ({_reason(e2)}).")
     return fitted, notices
+
+
+def _fit_horizon(data: dict[str, Any], horizon_range: tuple[int, int], notices: list[str]) -> None:
+    """Replace a horizon outside `horizon_range` by the default one (dropping the per-year pools
+    outside it) in the JSON-shaped `data`."""
+    lo, hi = horizon_range
+    y0, y1 = data["horizon"]
+    if lo <= y0 and y1 <= hi:
+        return
+    d0, d1 = Scenario().horizon
+    notices.append(f"Horisonten {y0}-{y1} ligger uden for {lo}-{hi}; standardhorisonten {d0}-{d1} bruges.")
+    data["horizon"] = [d0, d1]
+    pool = data.get("pool")
+    if pool and pool["per_year"]:
+        outside = [y for y in pool["per_year"] if not d0 <= int(y) <= d1]
+        if outside:
+            notices.append(f"Puljen for {_list_text(outside)} ligger uden for horisonten {d0}-{d1} og er fjernet.")
+            pool["per_year"] = {y: a for y, a in pool["per_year"].items() if y not in outside}
+            if pool["total"] is None and not pool["per_year"]:
+                data["pool"] = None
+
+
+def _fit_pool(scenario: Scenario, ds: DataSet, notices: list[str]) -> Scenario:
+    """The scenario without the pool amounts above `pool_limit` (a notice states the limit)."""
+    problems = pool_problems(ds, scenario)
+    pool = scenario.pool
+    if not problems or pool is None:
+        return scenario
+    problem = _show(problems[0], 300)
+    notices.append(f"{problem[:1].upper()}{problem[1:]}; beløbet er fjernet fra scenariet.")
+    limit = pool_limit(ds, scenario)
+    total = pool.total if pool.total is not None and pool.total <= limit else None
+    per_year = {str(y): a for y, a in sorted(pool.per_year.items()) if a <= limit}
+    kept = None if total is None and not per_year else {"total": total, "per_year": per_year}
+    return scenario.replace(pool=kept)

@@ -169,7 +169,10 @@ def test_tampered_values_fall_back_with_a_danish_notice(params, check, word):
 
 def test_list_values_ignored_params_and_valid_combinations():
     s, notices = from_query({"pool": ["1000", "2000"], "side": "forslag"}, DS, ignore=("side",))
-    assert s.pool.total == 2000 and notices == []
+    assert s.pool.total == 2000  # the last value counts, and the user is told
+    assert notices == ["Indstillingen 'pool' står 2 gange i adressen med forskellige værdier; den sidste (2000) bruges."]
+    s, notices = from_query({"pool": ["1000", "1000"]}, DS)
+    assert s.pool.total == 1000 and notices == []  # the same value twice changes nothing
     s, notices = from_query({"horizon": "2020-2025", "pool_year": "2025:100", "pool": "none"}, DS)
     assert s.horizon == (2020, 2025) and s.pool.per_year == {2025: 100} and s.pool.total is None and not notices
     s, notices = from_query({"rate": "0,04", "covers": "ingen"}, DS)  # a Danish decimal comma is accepted
