@@ -17,10 +17,12 @@ from portfolio.keyfigures import scenario_key_figures
 from portfolio.model import DataSet
 from portfolio.register import compute_register
 from portfolio.scenario import Scenario, ScenarioError, flow_settings
-from portfolio.urlstate import from_query, to_query
+from portfolio.urlstate import HORIZON_SLIDER_RANGE, from_query, to_query
 from ui import share, sidebar, state, views, whatif
 from ui.state import CHOICES, OPTIMISE
+from ui.text import md_list
 
+LOG = logging.getLogger("investeringsportefolje")
 VIEWS = ("Forslag", "Måltal pr. udvalg", "Økonomi pr. år", "Kort", "Hvad nu hvis", "Forslagsvisning",
          "Afvigelser", "Del, gem, eksportér")
 
@@ -73,19 +75,47 @@ def _quick_toggle(row_keys: list[str], titles: dict[str, str]) -> None:
              help="Samme valg som kolonnen 'Valg' i tabellen.")
 
 
-def main() -> None:
+def _query() -> dict[str, list[str]]:
+    """The page's query parameters with every value of a repeated parameter (the core decides)."""
+    return {k: st.query_params.get_all(k) for k in st.query_params}
+
+
+def _dataset() -> tuple[DataSet, str] | None:
+    """The session's dataset. An uploaded catalogue (or one opened with a saved scenario) that does
+    not load is dropped with a message, and the built-in data are used; None if those do not load."""
     try:
-        ds, ds_token = state.current_dataset()
-    except DataError as e:
-        st.error("Data kunne ikke indlæses. Ret følgende, og genindlæs siden:")
-        st.markdown("\n".join(f"- {p}" for p in e.problems))
+        return state.current_dataset()
+    except Exception as e:  # noqa: BLE001 - an uploaded catalogue is user input
+        problems = [str(p) for p in e.problems] if isinstance(e, DataError) else []
+        if st.session_state.pop("upload", None) is None:
+            if not isinstance(e, DataError):
+                raise
+            st.error("Data kunne ikke indlæses. Ret følgende, og genindlæs siden:")
+            st.markdown(md_list(problems))
+            return None
+        if not problems:
+            LOG.exception("An uploaded catalogue could not be merged with the built-in data")
+        st.error("Det uploadede katalog kan ikke bruges og er fjernet; de indbyggede data bruges."
+                 + ("\n" + md_list(problems) if problems else ""), icon=":material/warning:")
+    return _dataset()
+
+
+STATUS_TEXT = {"optimal": "bevist optimalt", "time_limit": "stoppet ved tidsgrænsen, ikke bevist optimalt",
+               "infeasible": "ingen løsning"}
+
+
+def main() -> None:
+    loaded = _dataset()
+    if loaded is None:
         return
+    ds, ds_token = loaded
     ss = st.session_state
     if not ss.get("url_loaded"):
         ss["url_loaded"] = True
-        params = st.query_params.to_dict()
+        params = _query()
         if params:
-            linked, notices = from_query(params, ds, ignore=("embed", "embed_options"))
+            linked, notices = from_query(params, ds, ignore=("embed", "embed_options"),
+                                         horizon_range=HORIZON_SLIDER_RANGE)
             ss["pending_scenario"] = linked.to_json()
             if notices:
                 ss["url_notices"] = notices
@@ -109,7 +139,7 @@ def main() -> None:
     st.title("Investeringsportefølje")
     if ss.get("url_notices"):
         st.warning("Linket indeholdt indstillinger, der ikke kunne bruges; de er sat til standard:\n"
-                   + "\n".join(f"- {n}" for n in ss.pop("url_notices")), icon=":material/link:")
+                   + md_list(ss.pop("url_notices")), icon=":material/link:")
     if ss.get("share_notice"):
         (st.warning if ss.pop("share_notice_warn", False) else st.success)(ss.pop("share_notice"))
     scenario = None
@@ -121,14 +151,14 @@ def main() -> None:
         errors.append(str(e))
         scenario = None
     if errors:
-        st.error("Indstillingerne kan ikke bruges:\n" + "\n".join(f"- {m}" for m in errors), icon=":material/warning:")
+        st.error("Indstillingerne kan ikke bruges:\n" + md_list(errors), icon=":material/warning:")
         scenario = st.session_state.get("last_scenario")
         if scenario is None:
             return
         st.caption("Viser resultatet for de sidst gyldige indstillinger.")
     st.session_state["last_scenario"] = scenario
     query = to_query(scenario)
-    if st.query_params.to_dict() != query:
+    if _query() != {k: [v] for k, v in query.items()}:
         st.query_params.from_dict(query)
 
     result = state.optimise_cached(scenario.cache_key(), ds_token, ds)
@@ -170,7 +200,7 @@ def main() -> None:
         options = sorted({n for p in scope for n in p.variant_names})
         views.proposals_table(df, state.editor_key(), options, scenario.base_year)
         st.caption(f"Optimeret på {fmt.tal(result.solve_seconds * 1000, 1)} ms med {result.solver.upper()} "
-                   f"({'bevist optimalt' if result.status == 'optimal' else result.status}).")
+                   f"({STATUS_TEXT.get(result.status, 'ukendt status')}).")
     elif view == VIEWS[1]:
         views.udvalg_tab(kf)
     elif view == VIEWS[2]:
@@ -191,7 +221,7 @@ def main() -> None:
 try:
     main()
 except Exception:  # noqa: BLE001 - whatever happens, the user gets Danish words, not a traceback
-    logging.getLogger("investeringsportefolje").exception("Unexpected error while drawing the dashboard")
+    LOG.exception("Unexpected error while drawing the dashboard")
     st.error("Der opstod en uventet fejl, og siden kunne ikke tegnes færdig. Dine indstillinger og valg er "
              "bevaret: ret den seneste ændring, eller genindlæs siden. Fejlen er skrevet i serverens log.",
              icon=":material/warning:")

@@ -27,7 +27,7 @@ import io
 import math
 import os
 import re
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -480,6 +480,7 @@ def build_dataset(tables: Mapping[str, list[dict[str, str]]]) -> DataSet:
     order: list[tuple[str, str]] = []
     line_ids: dict[str, set[str]] = defaultdict(set)  # proposal key -> its line ids
     line_variants: dict[str, set[str | None]] = defaultdict(set)  # proposal key -> variants of its lines
+    line_values: dict[tuple[str, str], dict[str, list[tuple[int, object]]]] = defaultdict(lambda: defaultdict(list))
     for i, r in rows("cashflows.csv"):
         f = "cashflows.csv"
         key = r.get("proposal_key", "").strip()
@@ -527,18 +528,29 @@ def build_dataset(tables: Mapping[str, list[dict[str, str]]]) -> DataSet:
             order.append(lk)
             line_ids[key].add(lid)
             line_variants[key].add(variant)
-        else:
-            first = line_meta[lk]
-            for fld in ("variant", "block", "label", "styring", "udvalg", "bevilling_udvalg"):
-                if first[fld] != meta[fld]:
-                    ck.add(f, i, _COLNAME.get(fld, fld),
-                           f"linje {shown(key)}/{shown(lid)} har '{shown(str(meta[fld]))}' her, men "
-                           f"'{shown(str(first[fld]))}' i række {first['row']}")
+        for fld in _LINE_FIELDS:
+            line_values[lk][fld].append((i, meta[fld]))
         if year is not None and amount is not None:
             if year in amounts[lk]:
                 ck.add(f, i, "year", f"linje {shown(key)}/{shown(lid)} har allerede et beløb for {year}")
             else:
                 amounts[lk][year] = amount
+
+    # A line's rows must agree on its attributes; the rows that differ from the line's most common
+    # value (the first row's on a tie) are the ones reported, so the odd row is named.
+    for (key, lid), fields in line_values.items():
+        for fld, seen in fields.items():
+            counts = Counter(v for _, v in seen)
+            if len(counts) < 2:
+                continue
+            top = max(counts.values())
+            usual = next(v for _, v in seen if counts[v] == top)
+            where = next(row for row, v in seen if v == usual)
+            for row, v in seen:
+                if v != usual:
+                    ck.add("cashflows.csv", row, _COLNAME.get(fld, fld),
+                           f"linje {shown(key)}/{shown(lid)} har '{shown(str(v))}' her, men "
+                           f"'{shown(str(usual))}' i række {where}")
 
     for key, p in props.items():
         if key not in line_ids:
@@ -658,6 +670,7 @@ def build_dataset(tables: Mapping[str, list[dict[str, str]]]) -> DataSet:
 
 
 _COLNAME = {"styring": "styringsomraade"}
+_LINE_FIELDS = ("variant", "block", "label", "styring", "udvalg", "bevilling_udvalg")  # one value per line
 _STYRING_ALIASES = {
     "service": Styring.SERVICE,
     "overførsler": Styring.OVERFORSLER,

@@ -582,11 +582,13 @@ class ScenarioStore:
         self._retry(run)
 
 
-def check_against(saved: SavedScenario, ds: DataSet) -> tuple[Scenario, list[str]]:
+def check_against(saved: SavedScenario, ds: DataSet, *,
+                  horizon_range: tuple[int, int] | None = None) -> tuple[Scenario, list[str]]:
     """The saved scenario fitted to `ds`: catalogues, proposals and variants the data no longer has
-    are dropped, with a Danish warning for each. Never raises."""
+    are dropped, with a Danish warning for each (and a horizon outside `horizon_range` falls back
+    to the default). Never raises."""
     try:
-        scenario, notes = fit_to_dataset(saved.scenario, ds)
+        scenario, notes = fit_to_dataset(saved.scenario, ds, horizon_range=horizon_range)
     except Exception:  # noqa: BLE001 - loading a saved scenario must not break the page
         return Scenario(), [*saved.warnings, "Det gemte scenarie kunne ikke tilpasses data; "
                                              "standardscenariet bruges."]

@@ -91,7 +91,16 @@ def open_app(browser, url: str, width: int = 1366, height: int = 768):
     page = browser.new_page(viewport={"width": width, "height": height}, locale="da-DK")
     page.goto(url)
     page.wait_for_selector('[data-testid="stMetric"]', timeout=60000)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60000)
+    # all six key figures drawn with values, and the script run finished (the running indicator can
+    # appear a moment after the first elements, so wait for the full set, not the first metric)
+    page.wait_for_function(
+        """() => {
+            const ms = [...document.querySelectorAll('[data-testid="stMetric"]')];
+            return ms.length >= 6 && ms.every(m => {
+                const v = m.querySelector('[data-testid="stMetricValue"]');
+                return v && v.innerText.trim() !== '';
+            }) && !document.querySelector('[data-testid="stStatusWidget"]');
+        }""", timeout=60000)
     return page
 
 

@@ -53,7 +53,9 @@ def test_default_page_renders(at):
     assert all(r["Valg"] == "Optimér" for r in rows.values())
     assert rows["SI05"]["Variant"] == "(optimér)" and rows["BU01"]["Variant"] == "–"
     assert {r["Status"] for r in rows.values()} <= {"Valgt af optimeringen", "Fravalgt af optimeringen",
-                                                   "Anden variant valgt"}
+                                                   "Anden variant valgt", "Større end puljen"}
+    assert rows["TV01"]["Status"] == "Større end puljen"  # 27.050 can never fit the default 20 mio. kr.
+    assert rows["TV01"]["Begrundelse"].startswith("Kan ikke komme med")
 
 
 def _choose_in_table(at: AppTest, key: str, value: str) -> AppTest:

@@ -162,3 +162,17 @@ def test_broken_cashflow_rows_are_reported_where_they_are(row, data):
         build_dataset(tables)
     assert any(p.file == "cashflows.csv" and p.row == row + 2 and p.column in (col, "label", "year")
                for p in e.value.problems), e.value.problems
+
+
+def test_the_odd_row_of_a_line_is_the_one_reported():
+    """A line's first row changed (its other rows agree): the error is at the changed row."""
+    rows = [dict(r) for r in BASE_TABLES["cashflows.csv"]]
+    first = next(i for i, r in enumerate(rows) if (r["proposal_key"], r["line_id"]) == ("BU06", "I1"))
+    same_line = [i for i, r in enumerate(rows) if (r["proposal_key"], r["line_id"]) == ("BU06", "I1")]
+    assert len(same_line) > 2
+    rows[first]["styringsomraade"] = "Service" if rows[first]["styringsomraade"] != "Service" else "Anlæg"
+    with pytest.raises(DataError) as e:
+        build_dataset(dict(BASE_TABLES) | {"cashflows.csv": rows})
+    at = [p for p in e.value.problems if p.column == "styringsomraade"]
+    assert [p.row for p in at] == [first + 2]
+    assert f"række {same_line[1] + 2}" in at[0].message

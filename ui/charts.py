@@ -12,6 +12,8 @@ from portfolio.effects import UdvalgEffects
 from portfolio.keyfigures import KeyFigures
 from portfolio.model import variant_label
 
+from .text import plotly_text
+
 RISK_COLOR = {"lav": "#2e7d32", "middel": "#e08a00", "høj": "#c62828"}
 RISK_SYMBOL = {"lav": "circle", "middel": "diamond", "høj": "triangle-up"}
 RISK_ICON = {"lav": "● lav", "middel": "◆ middel", "høj": "▲ høj"}  # shape + word: readable in greyscale
@@ -60,7 +62,8 @@ def udvalg_chart(effects: UdvalgEffects, measure: str, title: str, pl_year: int)
     years = [str(y) for y in effects.years]
     palette = ["#1f5a96", "#17877b", "#c66a00", "#7b4fa0", "#8a939e", "#b00020"]
     for i, (u, vals) in enumerate(sorted(effects.table(measure).items())):
-        fig.add_bar(x=years, y=[vals[y] for y in effects.years], name=u, marker_color=palette[i % len(palette)],
+        fig.add_bar(x=years, y=[vals[y] for y in effects.years], name=plotly_text(u),
+                    marker_color=palette[i % len(palette)],
                     hovertemplate="%{y:,.0f}")
     fig.update_layout(barmode="group")
     return _layout(fig, title, fmt.unit(pl_year), height=340)
@@ -87,11 +90,11 @@ def map_chart(points: Sequence[MapPoint], pl_year: int) -> go.Figure:
                 continue
             fig.add_scatter(
                 x=[p.investment for p in pts], y=[p.annual_saving for p in pts], mode="markers+text",
-                text=[p.label for p in pts], textposition="top center", textfont=dict(size=10),
+                text=[plotly_text(p.label) for p in pts], textposition="top center", textfont=dict(size=10),
                 name=f"{'Valgt' if chosen else 'Ikke valgt'}, risiko {risk}",
                 marker=dict(size=14 if chosen else 11, symbol=RISK_SYMBOL[risk] + ("" if chosen else "-open"),
                             color=RISK_COLOR[risk], line=dict(width=2, color=RISK_COLOR[risk])),
-                customdata=[[p.title, fmt.tal(p.investment), fmt.tal(p.annual_saving), fmt.years_text(p.payback),
+                customdata=[[plotly_text(p.title), fmt.tal(p.investment), fmt.tal(p.annual_saving), fmt.years_text(p.payback),
                              "valgt" if p.chosen else "ikke valgt"] for p in pts],
                 hovertemplate=("<b>%{text}</b> %{customdata[0]}<br>Investering: %{customdata[1]}<br>"
                                "Varig årlig besparelse: %{customdata[2]}<br>Tilbagebetalingstid: %{customdata[3]}"
@@ -109,7 +112,7 @@ def frontier_chart(fr, objective: str) -> go.Figure:
     pts = [p for p in fr.points if p.objective is not None]
     xs = [p.pool / 1000 for p in pts]
     ys = [p.objective / 1000 for p in pts]
-    sets = ["<br>".join(", ".join(lbl for lbl in _set_labels(p.selected)[i:i + 6])
+    sets = ["<br>".join(", ".join(plotly_text(lbl) for lbl in _set_labels(p.selected)[i:i + 6])
                         for i in range(0, max(1, len(p.selected)), 6)) for p in pts]
     fig = go.Figure()
     fig.add_scatter(x=xs, y=ys, mode="lines+markers", line=dict(shape="hv", color="#1f5a96", width=3),
@@ -118,7 +121,8 @@ def frontier_chart(fr, objective: str) -> go.Figure:
     ch = [p for p in fr.changes() if p.objective is not None]
     fig.add_scatter(x=[p.pool / 1000 for p in ch], y=[p.objective / 1000 for p in ch], mode="markers",
                     marker=dict(size=11, symbol="diamond", color="#e08a00"), name="Porteføljen skifter",
-                    customdata=[f"+ {', '.join(p.entered) or '–'}<br>− {', '.join(p.left) or '–'}" for p in ch],
+                    customdata=[f"+ {plotly_text(', '.join(p.entered) or '–')}<br>"
+                                f"− {plotly_text(', '.join(p.left) or '–')}" for p in ch],
                     hovertemplate="Pulje %{x:,.2f} mio. kr.<br>%{customdata}<extra></extra>")
     if fr.current_pool is not None:
         fig.add_vline(x=fr.current_pool / 1000, line=dict(color="#b00020", dash="dash"),
@@ -152,7 +156,7 @@ def simulation_histogram(sim) -> go.Figure:
 def core_index_chart(core: dict[str, float]) -> go.Figure:
     items = sorted(core.items(), key=lambda kv: (-kv[1], kv[0]))
     fig = go.Figure()
-    fig.add_bar(x=[k for k, _ in items], y=[v for _, v in items],
+    fig.add_bar(x=[plotly_text(k) for k, _ in items], y=[v for _, v in items],
                 marker_color=["#2e7d32" if v >= 0.9 else "#e08a00" if v >= 0.1 else "#8a939e" for _, v in items],
                 hovertemplate="%{x}: %{y:.0%}<extra></extra>")
     fig = _layout(fig, "Kerneindeks: andel af verdener, hvor forslaget er i den optimale portefølje", "Andel",

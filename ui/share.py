@@ -4,7 +4,10 @@ storage, compare and upload)."""
 from __future__ import annotations
 
 import hashlib
+import logging
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -24,13 +27,38 @@ from portfolio.upload import (
     template_csv_zip,
     template_xlsx,
 )
+from portfolio.urlstate import HORIZON_SLIDER_RANGE
 
 from . import state
+from .text import md, md_list
+
+LOG = logging.getLogger("investeringsportefolje")
+T = TypeVar("T")
+STORE_DOWN = ("Databasen med gemte scenarier kan ikke bruges lige nu. Resten af dashboardet virker som "
+              "før; prøv igen senere. Fejlen er skrevet i serverens log.")
+UPLOAD_FAILED = ("Filen kunne ikke læses. Kontrollér, at det er en udfyldt skabelon (Excel, CSV eller zip), "
+                 "og prøv igen. Fejlen er skrevet i serverens log.")
 
 
 @st.cache_resource(show_spinner=False)
 def store() -> ScenarioStore:
     return ScenarioStore()
+
+
+class _StoreFailed(Exception):
+    """A store call failed; the message is Danish plain text for the user."""
+
+
+def _stored(call: Callable[[ScenarioStore], T]) -> T:
+    """Run a call on the scenario store. Every failure becomes `_StoreFailed` with Danish words: the
+    store's own `StorageError` text, or (for anything else, which is logged) a general message."""
+    try:
+        return call(store())
+    except StorageError as e:
+        raise _StoreFailed(str(e)) from e
+    except Exception as e:  # noqa: BLE001 - a broken database must not take the dashboard down
+        LOG.exception("The saved-scenario store failed")
+        raise _StoreFailed(STORE_DOWN) from e
 
 
 def _stamp() -> str:
@@ -70,17 +98,18 @@ def link_section() -> None:
 
 def _open(saved_id: int, ds: DataSet) -> None:
     try:
-        saved = store().get(saved_id)
-    except StorageError as e:
+        saved = _stored(lambda s: s.get(saved_id))
+    except _StoreFailed as e:
         st.session_state["share_error"] = str(e)
         return
-    scenario, warnings = check_against(saved, ds)
+    scenario, warnings = check_against(saved, ds, horizon_range=HORIZON_SLIDER_RANGE)
     if saved.catalogue_tables:
         st.session_state["upload"] = {"token": _token(saved.catalogue_tables), "tables": saved.catalogue_tables,
                                       "name": f"fra scenariet '{saved.name}'"}
     st.session_state["pending_scenario"] = scenario.to_json()
-    st.session_state["share_notice"] = (f"Scenariet '{saved.name}' er åbnet."
-                                        + (" Bemærk:" + "".join(f"\n- {w}" for w in warnings) if warnings else ""))
+    # Markdown: app.py shows it as it is
+    st.session_state["share_notice"] = (f"Scenariet '{md(saved.name)}' er åbnet."
+                                        + (" Bemærk:\n" + md_list(warnings) if warnings else ""))
     st.session_state["share_notice_warn"] = bool(warnings)
     st.session_state["view"] = "Forslag"
 
@@ -92,7 +121,7 @@ def _token(tables: dict) -> str:
 def saved_section(ds: DataSet, ds_token: str, scenario: Scenario, result: Result) -> None:
     st.subheader("Gemte scenarier")
     if st.session_state.get("share_error"):
-        st.error(st.session_state.pop("share_error"))
+        st.error(md(st.session_state.pop("share_error")))
     with st.form("save_form", clear_on_submit=True):
         c1, c2 = st.columns([1, 2])
         name = c1.text_input("Navn", key="save_name", placeholder="fx Forhandlingsoplæg 2")
@@ -104,15 +133,15 @@ def saved_section(ds: DataSet, ds_token: str, scenario: Scenario, result: Result
             else:
                 up = st.session_state.get("upload")
                 try:
-                    store().save(name.strip(), note.strip(), scenario, up["tables"] if up else None,
-                                 overwrite=overwrite)
-                    st.success(f"Gemt som '{name.strip()}'.")
-                except StorageError as e:
-                    st.error(str(e))
+                    _stored(lambda s: s.save(name.strip(), note.strip(), scenario, up["tables"] if up else None,
+                                             overwrite=overwrite))
+                    st.success(f"Gemt som '{md(name.strip())}'.")
+                except _StoreFailed as e:
+                    st.error(md(str(e)))
     try:
-        items = store().list()
-    except StorageError as e:
-        st.error(f"Scenarierne kan ikke læses: {e}")
+        items = _stored(lambda s: s.list())
+    except _StoreFailed as e:
+        st.error(md(f"Scenarierne kan ikke læses: {e}"), icon=":material/database:")
         return
     if not items:
         st.caption("Ingen gemte scenarier endnu.")
@@ -126,40 +155,43 @@ def saved_section(ds: DataSet, ds_token: str, scenario: Scenario, result: Result
     pick = c1.selectbox("Scenarie", list(by_id), format_func=lambda i: by_id[i].name, key="saved_pick")
     c2.button("Åbn", key="saved_open", on_click=_open, args=(pick, ds), type="primary")
     if c3.button("Slet", key="saved_delete"):
-        store().delete(pick)
-        st.rerun()
+        try:
+            _stored(lambda s: s.delete(pick))
+            st.rerun()
+        except _StoreFailed as e:
+            st.error(md(str(e)))
     with st.expander("Omdøb eller ret noten"):
         new_name = st.text_input("Nyt navn", value=by_id[pick].name, key=f"rename_{pick}")
         new_note = st.text_input("Note", value=by_id[pick].note, key=f"renote_{pick}")
         if st.button("Gem ændringer", key="saved_rename"):
             try:
                 if new_name.strip() != by_id[pick].name:
-                    store().rename(pick, new_name.strip())
+                    _stored(lambda s: s.rename(pick, new_name.strip()))
                 if new_note.strip() != by_id[pick].note:
-                    store().update_note(pick, new_note.strip())
+                    _stored(lambda s: s.update_note(pick, new_note.strip()))
                 st.rerun()
-            except StorageError as e:
-                st.error(str(e))
+            except _StoreFailed as e:
+                st.error(md(str(e)))
     st.markdown("**Sammenlign to scenarier**")
     c1, c2 = st.columns(2)
     ids = list(by_id)
     a = c1.selectbox("Scenarie A", ids, format_func=lambda i: by_id[i].name, key="cmp_a")
     b = c2.selectbox("Scenarie B", ids, index=min(1, len(ids) - 1), format_func=lambda i: by_id[i].name, key="cmp_b")
-    sa, wa = check_against(by_id[a], ds)
-    sb_, wb = check_against(by_id[b], ds)
+    sa, wa = check_against(by_id[a], ds, horizon_range=HORIZON_SLIDER_RANGE)
+    sb_, wb = check_against(by_id[b], ds, horizon_range=HORIZON_SLIDER_RANGE)
     for w in wa + wb:
-        st.warning(w)
+        st.warning(md(w))
     try:
         ra = state.optimise_cached(sa.cache_key(), ds_token, ds)
         rb = state.optimise_cached(sb_.cache_key(), ds_token, ds)
         cmp = compare(ds, sa, ra, sb_, rb)
     except ScenarioError as e:
-        st.error(f"Scenarierne kan ikke sammenlignes: {e}")
+        st.error(md(f"Scenarierne kan ikke sammenlignes: {e}"))
         return
     c1, c2, c3 = st.columns(3)
-    c1.markdown("**Kun i A:** " + (", ".join(cmp.only_a) or "–"))
-    c2.markdown("**Kun i B:** " + (", ".join(cmp.only_b) or "–"))
-    c3.markdown("**I begge:** " + (", ".join(cmp.both) or "–"))
+    c1.markdown("**Kun i A:** " + md(", ".join(cmp.only_a) or "–"))
+    c2.markdown("**Kun i B:** " + md(", ".join(cmp.only_b) or "–"))
+    c3.markdown("**I begge:** " + md(", ".join(cmp.both) or "–"))
     st.dataframe(pd.DataFrame([{"Nøgletal": lbl, "A": fmt.tal(va), "B": fmt.tal(vb), "B − A": fmt.tal(vb - va)}
                                for lbl, va, vb in cmp.figures]), hide_index=True, width="stretch")
     rows = []
@@ -187,12 +219,16 @@ def upload_section() -> None:
             tables = read_upload(payload)
             merge_catalogue(read_csv_dir(default_data_dir()), tables)
         except UploadError as e:
-            st.error(f"Filen kunne ikke læses: {e}")
+            st.error(md(f"Filen kunne ikke læses: {e}"))
             return
         except DataError as e:
             st.error(f"Kataloget har {len(e.problems)} fejl. Ret dem og upload igen:")
             st.dataframe(pd.DataFrame([{"Fil": p.file, "Række": p.row, "Kolonne": p.column or "", "Fejl": p.message}
                                        for p in e.problems]), hide_index=True, width="stretch")
+            return
+        except Exception:  # noqa: BLE001 - whatever a hostile file does, the user gets Danish words
+            LOG.exception("An uploaded catalogue could not be read")
+            st.error(UPLOAD_FAILED)
             return
         st.session_state["upload"] = {"token": _token(tables), "tables": tables,
                                       "name": ", ".join(f.name for f in files)}
@@ -200,7 +236,7 @@ def upload_section() -> None:
         st.rerun()
     up = st.session_state.get("upload")
     if up:
-        st.info(f"Uploadet katalog i brug i denne session: {up['name']}.")
+        st.info(f"Uploadet katalog i brug i denne session: {md(up['name'])}.")
         if st.button("Fjern det uploadede katalog", key="upload_remove"):
             st.session_state.pop("upload")
             st.rerun()

@@ -14,6 +14,9 @@ import streamlit as st
 from portfolio import fmt
 from portfolio.model import DataSet, Styring
 from portfolio.scenario import Scenario
+from portfolio.urlstate import HORIZON_SLIDER_RANGE
+
+from .text import md
 
 OBJECTIVES = {
     "net": "Nettoeffekt over horisonten",
@@ -23,6 +26,10 @@ OBJECTIVES = {
 }
 RISK_LIMITS = {"": "Ingen grænse", "lav": "Kun lav risiko", "middel": "Højst middel risiko", "høj": "Alle (også høj)"}
 DEFAULT_POOL_MIO = 20.0
+MAX_POOL_MIO = 100_000.0  # 100 mia. kr.: far above any municipal investment pool
+POOL_LIMIT_TEXT = f"Puljen må højst være {fmt.tal(MAX_POOL_MIO, 0)} mio. kr."
+MAX_SLIDER_STEPS = 200
+_SLIDER_STEPS = (0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
 DEFAULTS: dict[str, object] = {
     "catalogues": ["KK2020"], "alignment": "forskudt", "base_year": 2020, "horizon": (2019, 2024),
     "objective": "net", "discount": 3.5, "npv_extra": 0, "use_pool": True, "use_total": True,
@@ -55,8 +62,12 @@ def mio_text(v: float) -> str:
 
 
 def _pool_options(max_mio: float) -> list[float]:
-    top = max(5.0, math.ceil(max_mio))
-    return [round(i * 0.5, 1) for i in range(int(round(top / 0.5)) + 1)]
+    """The slider's amounts: 0 to the catalogues' total investment (at least 5, at most `MAX_POOL_MIO`
+    mio. kr.) in at most `MAX_SLIDER_STEPS` steps of 0,5, 1, 2, 5, 10, 20 … mio. kr. It depends only on
+    the catalogues, never on a typed or linked amount (which may be anything up to `MAX_POOL_MIO`)."""
+    top = max(5.0, math.ceil(min(max_mio, MAX_POOL_MIO))) if math.isfinite(max_mio) else MAX_POOL_MIO
+    step = next(s for s in _SLIDER_STEPS if top / s <= MAX_SLIDER_STEPS)
+    return [round(i * step, 1) for i in range(math.ceil(top / step - 1e-9) + 1)]
 
 
 def _sync_from_slider() -> None:
@@ -66,13 +77,39 @@ def _sync_from_slider() -> None:
 
 
 def _sync_from_text() -> None:
-    v = parse_mio(st.session_state["pool_text"])
+    text = st.session_state["pool_text"]
+    v = parse_mio(text)
     if v is None:
-        st.session_state["pool_text_error"] = (
-            f"'{st.session_state['pool_text']}' er ikke et beløb. Skriv fx 20 eller 20,5 (mio. kr.).")
+        st.session_state["pool_text_error"] = f"'{text}' er ikke et beløb. Skriv fx 20 eller 20,5 (mio. kr.)."
+        return
+    if v > MAX_POOL_MIO:
+        st.session_state["pool_text_error"] = f"Beløbet er for stort. {POOL_LIMIT_TEXT}"
         return
     st.session_state.pop("pool_text_error", None)
     st.session_state["pool_mio"] = v
+
+
+def _check_applied_pool() -> None:
+    """A pool put into the widgets by a link, a saved scenario or an alternative (not typed) that is
+    over the limit, in total or for a year: say so next to the field, and use the default total pool
+    or no limit for that year instead. Call before the pool widgets are drawn."""
+    ss = st.session_state
+    years = ss.get("seed_pool_years", {})
+    big_years = [y for y, text in years.items() if (parse_mio(text) or 0.0) > MAX_POOL_MIO]
+    big_total = ss["pool_mio"] > MAX_POOL_MIO
+    if not big_total and not big_years:
+        return
+    said = ["Puljen i alt i linket eller scenariet er for stor og bruges ikke."] if big_total else []
+    if big_years:
+        ss["seed_pool_years"] = {y: text for y, text in years.items() if y not in big_years}
+        said.append(f"Puljen for {', '.join(big_years)} i linket eller scenariet er for stor og bruges ikke.")
+    default_total = big_total or not (ss["seed_pool_years"] or ss["use_total"])  # no pool left otherwise
+    if default_total:
+        ss["use_total"] = True
+        ss["pool_mio"] = DEFAULT_POOL_MIO
+        ss["pool_text"] = mio_text(DEFAULT_POOL_MIO)
+        said.append(f"Puljen i alt er sat til {mio_text(DEFAULT_POOL_MIO)} mio. kr.")
+    ss["pool_text_error"] = " ".join([*said, POOL_LIMIT_TEXT])
 
 
 def _seed() -> None:
@@ -108,7 +145,7 @@ def settings_sidebar(ds: DataSet, max_pool_mio: float) -> tuple[dict, list[str]]
     years_all = [e.year for e in sorted(ds.price_index, key=lambda e: e.year) if 2015 <= e.year <= 2030]
     base_year = sb.selectbox("Basisår for p/l", years_all, key="base_year",
                              help="Alle beløb vises i dette års pris- og lønniveau (1.000 kr.).")
-    horizon = sb.slider("Horisont", 2015, 2035, key="horizon",
+    horizon = sb.slider("Horisont", *HORIZON_SLIDER_RANGE, key="horizon",
                         help="De budgetår, som puljen, målet og nøgletallene gælder for.")
     objective = sb.radio("Mål for optimeringen", list(OBJECTIVES), format_func=OBJECTIVES.get, key="objective",
                          help="Hvad optimeringen maksimerer. Besparelser tæller positivt.")
@@ -119,13 +156,14 @@ def settings_sidebar(ds: DataSet, max_pool_mio: float) -> tuple[dict, list[str]]
                                 help="Forlæng sidste års varige effekt så mange år efter horisonten (nutidsværdi)."))
 
     sb.subheader("Investeringspulje")
+    _check_applied_pool()
     use_pool = sb.toggle("Begræns med en pulje", key="use_pool",
                          help="Implementeringsomkostningerne finansieres af investeringspuljen.")
     pool_json = None
     if use_pool:
         use_total = sb.toggle("Samlet pulje for hele horisonten", key="use_total",
                               help="Slå fra, hvis kun puljen pr. år skal gælde.")
-        opts = _pool_options(max(max_pool_mio, ss["pool_mio"]))
+        opts = _pool_options(max_pool_mio)
         nearest = min(opts, key=lambda o: abs(o - ss["pool_mio"]))
         if ss.get("pool_slider") != nearest:
             ss["pool_slider"] = nearest
@@ -135,7 +173,7 @@ def settings_sidebar(ds: DataSet, max_pool_mio: float) -> tuple[dict, list[str]]
         sb.text_input("Præcist beløb (mio. kr.)", key="pool_text", on_change=_sync_from_text, disabled=not use_total,
                       help="Fx 20 eller 20,5. Beløbet styrer optimeringen.")
         if ss.get("pool_text_error"):
-            sb.error(ss["pool_text_error"])
+            sb.error(md(ss["pool_text_error"]))
         per_year: dict[str, float] = {}
         seed = ss.get("seed_pool_years", {})
         with sb.expander("Pulje pr. år (valgfrit)", expanded=bool(seed)):
@@ -152,6 +190,8 @@ def settings_sidebar(ds: DataSet, max_pool_mio: float) -> tuple[dict, list[str]]
                 v = parse_mio(str(text))
                 if v is None:
                     errors.append(f"Puljen for {y} ('{text}') er ikke et beløb. Skriv fx 3,5.")
+                elif v > MAX_POOL_MIO:
+                    errors.append(f"Puljen for {y} er for stor. {POOL_LIMIT_TEXT}")
                 else:
                     per_year[y] = round(v * 1000, 3)
             st.caption("Beløb i mio. kr. Et tomt felt betyder ingen grænse for året.")

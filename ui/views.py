@@ -19,6 +19,7 @@ from portfolio.tables import tabel1
 
 from . import charts
 from .state import CHOICES, NO_PIN, NO_VARIANTS, OPTIMISE, Choices
+from .text import md
 
 
 def _delta(now: float, before: float | None) -> str | None:
@@ -194,17 +195,19 @@ def proposal_view(ds: DataSet, scope: list[Proposal], register: list[Discrepancy
                         format_func=lambda k: f"{k} – {labels[k].proposal.title}")
     v = labels[pick]
     p = v.proposal
-    st.markdown(f"### {v.label}: {p.title}")
-    st.write(p.description)
+    st.subheader(f"{md(v.label)}: {md(p.title)}", anchor=False)
+    if p.description.strip():
+        st.markdown(md(p.description, lines=True))
     c = st.columns(3)
     c[0].markdown(f"**Risiko:** {charts.RISK_ICON[p.risk.value]}"
-                  f"{'' if p.risk_explicit else ' (vores vurdering; dokumentet angiver ikke et niveau)'}  \n{p.risk_reason}")
+                  f"{'' if p.risk_explicit else ' (vores vurdering; dokumentet angiver ikke et niveau)'}  \n"
+                  f"{md(p.risk_reason)}")
     req = ds.required_by(p.key)
     rel = [d for d in ds.dependencies if not d.required and p.key in (d.proposal_key, d.other_key)]
-    c[1].markdown("**Afhængigheder:** " + (", ".join(f"kræver {k}" for k in req) if req else "ingen krav")
-                  + "".join(f"  \n– {d.note}" for d in rel))
-    c[2].markdown(f"**Katalog:** {ds.catalogue(p.catalogue).name}  \n**Udvalg:** {', '.join(p.udvalg)}  \n"
-                  f"**Søger fra:** {p.pool_applied or '–'}")
+    c[1].markdown("**Afhængigheder:** " + (md(", ".join(f"kræver {k}" for k in req)) if req else "ingen krav")
+                  + "".join(f"  \n– {md(d.note)}" for d in rel))
+    c[2].markdown(f"**Katalog:** {md(ds.catalogue(p.catalogue).name)}  \n**Udvalg:** {md(', '.join(p.udvalg))}  \n"
+                  f"**Søger fra:** {md(p.pool_applied or '–')}")
     t = tabel1(ds, v)
     st.markdown(f"**Tabel 1 – forslagets samlede økonomiske konsekvenser** ({fmt.unit(t.price_level_year)}, "
                 "dokumentets egne år og p/l)")
@@ -232,7 +235,7 @@ def proposal_view(ds: DataSet, scope: list[Proposal], register: list[Discrepancy
     else:
         st.caption("Ingen afvigelser: dokumentets totaler stemmer med rækkerne.")
     for n in notes:
-        st.info(f"{n.table}: {n.note}")
+        st.info(md(f"{n.table}: {n.note}", lines=True))
 
 
 def register_frame(items: list[Discrepancy]) -> pd.DataFrame:
@@ -258,7 +261,7 @@ def register_tab(ds: DataSet, register: list[Discrepancy]) -> None:
 
 
 def infeasible(result: Result) -> None:
-    st.error("**Ingen portefølje opfylder alle regler.** " + (result.explanation or ""), icon=":material/block:")
+    st.error("**Ingen portefølje opfylder alle regler.** " + md(result.explanation or ""), icon=":material/block:")
 
 
 def time_limit(result: Result) -> None:

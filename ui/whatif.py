@@ -15,6 +15,7 @@ from portfolio.simulation import DEFAULT_SPREADS, RiskSpread, SimulationResult, 
 from portfolio.toggles import TogglePrice, toggle_prices
 
 from . import charts, state
+from .text import md
 
 EPS = 0.5  # 1.000 kr.
 
@@ -97,8 +98,8 @@ def alternatives_section(ds: DataSet, ds_token: str, scenario: Scenario, result:
         c[0].markdown(f"**Nr. {a.rank}**")
         c[1].markdown(f"{fmt.mio(a.objective)}  \n{('koster ' + fmt.mio(a.gap)) if a.gap > EPS else 'samme mål'}"
                       f" ({fmt.pct(a.gap_share, 1)})")
-        c[2].markdown(f"**+** {_labels(a.added)}")
-        c[3].markdown(f"**−** {_labels(a.removed)}")
+        c[2].markdown(f"**+** {md(_labels(a.added))}")
+        c[3].markdown(f"**−** {md(_labels(a.removed))}")
         c[4].button("Brug dette", key=f"adopt_{a.rank}", on_click=_adopt, args=(scenario, a),
                     help="Lås porteføljen til dette alternativ (tvinger forslagene med og fra).")
 
