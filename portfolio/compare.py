@@ -67,3 +67,31 @@ def compare(ds: DataSet, a: Scenario, ra: Result, b: Scenario, rb: Result) -> Co
         maaltal=maaltal,
         units=(fmt.unit(a.base_year), fmt.unit(b.base_year)),
     )
+
+
+def _setting_text(value: object) -> str:
+    """A setting's value as the dashboard shows it (Danish numbers, ja/nej)."""
+    from .export import INT_FORMAT, PCT_FORMAT, Num  # noqa: PLC0415 - the labels live with the export
+
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
+    if isinstance(value, Num):
+        if value.format == PCT_FORMAT:
+            return fmt.pct(value.value, 1)
+        if value.format == INT_FORMAT:
+            return str(int(value.value))
+        return fmt.tal(value.value)
+    return str(value)
+
+
+def settings_differences(ds: DataSet, a: Scenario, b: Scenario) -> tuple[tuple[str, str, str], ...]:
+    """The settings in which `a` and `b` differ: (Danish label, a's value, b's value), with the labels
+    and values of the export's sheet "Forudsætninger" (`export.assumption_rows`); a setting only
+    one of them has (a pool for a year) shows '–' for the other."""
+    from .export import assumption_rows  # noqa: PLC0415 - openpyxl only when comparing
+
+    rows_a = {label: _setting_text(v) for label, v, _ in assumption_rows(ds, a, fmt.unit(a.base_year))}
+    rows_b = {label: _setting_text(v) for label, v, _ in assumption_rows(ds, b, fmt.unit(b.base_year))}
+    labels = list(dict.fromkeys([*rows_a, *rows_b]))
+    return tuple((label, rows_a.get(label, "–"), rows_b.get(label, "–")) for label in labels
+                 if rows_a.get(label) != rows_b.get(label))

@@ -356,10 +356,10 @@ def _year_cells(values: Mapping[int, float | None], years: Sequence[int]) -> lis
     return [values.get(y) for y in years]
 
 
-def _sheet_assumptions(sh: _Sheet, c: _Context, created: datetime) -> None:
-    s, ds = c.scenario, c.ds
-    sh.title("Forudsætninger", f"Scenariets indstillinger. Beløb i {c.unit}. {SIGN_TEXT}")
-    sh.header(["Indstilling", "Værdi", "Forklaring"])
+def assumption_rows(ds: DataSet, s: Scenario, unit: str) -> list[tuple[str, object, str]]:
+    """Every setting of `s` as (Danish label, value, explanation), as the sheet "Forudsætninger"
+    lists them; values are text, booleans or `Num`. Also what a comparison of two scenarios
+    compares (`portfolio.compare.settings_differences`)."""
     none = "Ingen grænse"
 
     def keys_text(keys: Sequence[str]) -> str:
@@ -369,7 +369,6 @@ def _sheet_assumptions(sh: _Sheet, c: _Context, created: datetime) -> None:
 
     cat_names = {cat.id: cat.name for cat in ds.catalogues}
     rows: list[tuple[str, object, str]] = [
-        ("Oprettet", created.strftime("%d.%m.%Y kl. %H:%M"), "Tidspunktet for udtrækket"),
         ("Kataloger", "; ".join(f"{cid} ({cat_names.get(cid, 'ukendt katalog')})" for cid in s.catalogues),
          "Forslagene i disse kataloger kan vælges"),
         ("Pris- og lønniveau (basisår)", Num(s.base_year, INT_FORMAT), "Alle beløb er omregnet til dette p/l-niveau"),
@@ -383,7 +382,7 @@ def _sheet_assumptions(sh: _Sheet, c: _Context, created: datetime) -> None:
         rows.append(("Investeringspulje", "Ingen pulje", "Investeringerne er ikke begrænset af en pulje"))
     else:
         rows.append(("Investeringspulje i alt", Num(s.pool.total) if s.pool.total is not None else none,
-                     f"Loft over de puljedækkede investeringer over horisonten ({c.unit})"))
+                     f"Loft over de puljedækkede investeringer over horisonten ({unit})"))
         for y, a in sorted(s.pool.per_year.items()):
             rows.append((f"Investeringspulje {y}", Num(a), f"Loft over de puljedækkede investeringer i {y}"))
     rows += [
@@ -407,9 +406,20 @@ def _sheet_assumptions(sh: _Sheet, c: _Context, created: datetime) -> None:
         ("Varige ændringer fortsætter efter tabellens sidste år", s.extend_permanent, ""),
         ("Løser", s.solver, ""),
         ("Tidsgrænse (sekunder)", Num(s.time_limit, "0.0"), ""),
-        ("Fortegn", SIGN_TEXT, ""),
-        ("Scenariet som JSON", json.dumps(s.to_json(), ensure_ascii=False), "Kan indlæses igen (samme format som kommandolinjen)"),
     ]
+    return rows
+
+
+def _sheet_assumptions(sh: _Sheet, c: _Context, created: datetime) -> None:
+    s, ds = c.scenario, c.ds
+    sh.title("Forudsætninger", f"Scenariets indstillinger. Beløb i {c.unit}. {SIGN_TEXT}")
+    sh.header(["Indstilling", "Værdi", "Forklaring"])
+    rows: list[tuple[str, object, str]] = [("Oprettet", created.strftime("%d.%m.%Y kl. %H:%M"),
+                                            "Tidspunktet for udtrækket")]
+    rows += assumption_rows(c.ds, s, c.unit)
+    rows += [("Fortegn", SIGN_TEXT, ""),
+             ("Scenariet som JSON", json.dumps(s.to_json(), ensure_ascii=False),
+              "Kan indlæses igen (samme format som kommandolinjen)")]
     for label, value, expl in rows:
         sh.row([label, value, expl])
 

@@ -179,3 +179,70 @@ def test_an_unexpected_error_shows_danish_words_not_a_traceback():
     at.run()
     assert not at.exception
     assert any("Der opstod en uventet fejl" in e.value for e in at.error)
+
+
+def _saved_two() -> AppTest:
+    at = run_with({"pool": {"total": 15000}})
+    at.radio(key="view").set_value("Del, gem, eksportér").run()
+    for name, note, pool in (("Stram pulje", "15 mio. kr.", None), ("Stor pulje", "40 mio. kr.", "40")):
+        if pool:
+            at.text_input(key="pool_text").input(pool).run()
+        at.text_input(key="save_name").input(name)
+        at.text_input(key="save_note").input(note)
+        at.button[[b.label for b in at.button].index("Gem scenariet")].click().run()
+        assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _names(at: AppTest) -> list[str]:
+    return sorted(r["Navn"] for r in at.dataframe[0].value.to_dict("records")) if at.dataframe else []
+
+
+def test_compare_never_shows_a_against_a_and_lists_the_settings_that_differ():
+    at = _saved_two()
+    a, b = at.selectbox(key="cmp_a").value, at.selectbox(key="cmp_b").value
+    assert a != b  # right after the second save, B is the other scenario
+    frames = [d.value for d in at.dataframe]
+    diff = next(f for f in frames if list(f.columns) == ["Indstilling", "A", "B"])
+    row = diff[diff["Indstilling"] == "Investeringspulje i alt"].iloc[0]
+    assert {row["A"], row["B"]} == {"15.000", "40.000"}
+    assert len(diff) == 1  # the pool is the only difference
+
+
+def test_delete_asks_first_acts_on_the_id_seen_and_can_be_undone():
+    from portfolio.storage import ScenarioStore
+
+    at = _saved_two()
+    store = ScenarioStore()
+
+    def pick(name: str) -> int:
+        sid = next(s.id for s in store.list() if s.name == name)
+        at.session_state["saved_pick"] = sid
+        at.run()
+        assert at.selectbox(key="saved_pick").value == sid
+        return sid
+
+    seen = pick("Stram pulje")
+    at.button(key="saved_delete").click().run()
+    assert any("Slet det gemte scenarie 'Stram pulje'" in w.value for w in at.warning)
+    assert sorted(s.name for s in store.list()) == ["Stor pulje", "Stram pulje"]  # nothing deleted yet
+    at.button(key="delete_no").click().run()
+    assert sorted(s.name for s in store.list()) == ["Stor pulje", "Stram pulje"]
+    at.button(key="saved_delete").click().run()
+    at.button(key="delete_yes").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [s.name for s in store.list()] == ["Stor pulje"]
+    assert any("er slettet" in i.value for i in at.info)
+    at.button(key="delete_undo").click().run()
+    back = {s.name: s for s in store.list()}
+    assert set(back) == {"Stor pulje", "Stram pulje"} and back["Stram pulje"].note == "15 mio. kr."
+    assert back["Stram pulje"].id != seen  # saved again under a new id; the old id stays unused
+    # another user deletes the scenario this user is looking at: the confirmed delete is refused
+    pick("Stram pulje")
+    at.button(key="saved_delete").click().run()
+    store.delete(back["Stram pulje"].id)
+    at.button(key="delete_yes").click().run()
+    assert not at.exception
+    assert [s.name for s in store.list()] == ["Stor pulje"]  # the other scenario is untouched
+    assert any("intet gemt scenarie" in e.value for e in at.error)
+    store.close()

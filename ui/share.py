@@ -13,13 +13,13 @@ import pandas as pd
 import streamlit as st
 
 from portfolio import fmt
-from portfolio.compare import compare
+from portfolio.compare import compare, settings_differences
 from portfolio.data import DataError, default_data_dir, read_csv_dir
 from portfolio.export import economy_csv, scenario_json, selected_csv, workbook_bytes
 from portfolio.model import DataSet
 from portfolio.optimiser import Result
 from portfolio.scenario import Scenario, ScenarioError
-from portfolio.storage import ScenarioStore, StorageError, check_against
+from portfolio.storage import SavedScenario, ScenarioStore, StorageError, check_against
 from portfolio.upload import (
     UploadError,
     merge_catalogue,
@@ -118,6 +118,39 @@ def _token(tables: dict) -> str:
     return hashlib.sha1(repr(sorted((k, repr(v)) for k, v in tables.items())).encode()).hexdigest()[:16]
 
 
+def _delete_flow(by_id: dict[int, SavedScenario]) -> None:
+    """Delete after a confirmation, by the id the user saw (refused if it is gone), and offer to
+    undo the last delete (the scenario is saved again under its name, with its note and catalogue)."""
+    ss = st.session_state
+    pending = ss.get("confirm_delete")
+    if pending is not None:
+        sid, name = pending
+        st.warning(f"Slet det gemte scenarie '{md(name)}'? Det kan fortrydes bagefter.", icon=":material/delete:")
+        c1, c2 = st.columns(2)
+        if c1.button("Ja, slet", key="delete_yes", type="primary"):
+            ss.pop("confirm_delete", None)
+            try:
+                gone = by_id.get(sid) or _stored(lambda s: s.get(sid))
+                _stored(lambda s: s.delete(sid))
+                ss["undo_delete"] = gone
+                st.rerun()
+            except _StoreFailed as e:
+                st.error(md(str(e)))
+        if c2.button("Fortryd", key="delete_no"):
+            ss.pop("confirm_delete", None)
+            st.rerun()
+    gone = ss.get("undo_delete")
+    if gone is not None:
+        st.info(f"Scenariet '{md(gone.name)}' er slettet.", icon=":material/undo:")
+        if st.button("Fortryd sletningen", key="delete_undo"):
+            try:
+                _stored(lambda s: s.save(gone.name, gone.note, gone.scenario, gone.catalogue_tables))
+                ss.pop("undo_delete", None)
+                st.rerun()
+            except _StoreFailed as e:
+                st.error(md(str(e)))
+
+
 def saved_section(ds: DataSet, ds_token: str, scenario: Scenario, result: Result) -> None:
     st.subheader("Gemte scenarier")
     if st.session_state.get("share_error"):
@@ -151,15 +184,16 @@ def saved_section(ds: DataSet, ds_token: str, scenario: Scenario, result: Result
                                 is not None else "–", "Gemt": s.updated.astimezone().strftime("%d-%m-%Y %H:%M")} for s in items]),
                  hide_index=True, width="stretch")
     by_id = {s.id: s for s in items}
+    ss = st.session_state
+    for k in ("saved_pick", "cmp_a", "cmp_b"):
+        if k in ss and ss[k] not in by_id:
+            del ss[k]  # deleted meanwhile (here or by another user)
     c1, c2, c3 = st.columns([2, 1, 1])
     pick = c1.selectbox("Scenarie", list(by_id), format_func=lambda i: by_id[i].name, key="saved_pick")
     c2.button("Åbn", key="saved_open", on_click=_open, args=(pick, ds), type="primary")
     if c3.button("Slet", key="saved_delete"):
-        try:
-            _stored(lambda s: s.delete(pick))
-            st.rerun()
-        except _StoreFailed as e:
-            st.error(md(str(e)))
+        ss["confirm_delete"] = (pick, by_id[pick].name)  # the id and name the user saw
+    _delete_flow(by_id)
     with st.expander("Omdøb eller ret noten"):
         new_name = st.text_input("Nyt navn", value=by_id[pick].name, key=f"rename_{pick}")
         new_note = st.text_input("Note", value=by_id[pick].note, key=f"renote_{pick}")
@@ -175,6 +209,10 @@ def saved_section(ds: DataSet, ds_token: str, scenario: Scenario, result: Result
     st.markdown("**Sammenlign to scenarier**")
     c1, c2 = st.columns(2)
     ids = list(by_id)
+    if len(ids) > 1 and ss.get("cmp_a", ids[0]) == ss.get("cmp_b", ids[0]):
+        # never A against A by default (e.g. right after the second scenario was saved)
+        a_now = ss.get("cmp_a", ids[0])
+        ss["cmp_b"] = next(i for i in ids if i != a_now)
     a = c1.selectbox("Scenarie A", ids, format_func=lambda i: by_id[i].name, key="cmp_a")
     b = c2.selectbox("Scenarie B", ids, index=min(1, len(ids) - 1), format_func=lambda i: by_id[i].name, key="cmp_b")
     sa, wa = check_against(by_id[a], ds, horizon_range=HORIZON_SLIDER_RANGE)
@@ -188,6 +226,15 @@ def saved_section(ds: DataSet, ds_token: str, scenario: Scenario, result: Result
     except ScenarioError as e:
         st.error(md(f"Scenarierne kan ikke sammenlignes: {e}"))
         return
+    diff = settings_differences(ds, sa, sb_)
+    if a == b:
+        st.caption("A og B er det samme scenarie.")
+    elif diff:
+        st.markdown("**Indstillinger, der er forskellige**")
+        st.dataframe(pd.DataFrame([{"Indstilling": lbl, "A": va, "B": vb} for lbl, va, vb in diff]),
+                     hide_index=True, width="stretch")
+    else:
+        st.caption("A og B har de samme indstillinger.")
     c1, c2, c3 = st.columns(3)
     c1.markdown("**Kun i A:** " + md(", ".join(cmp.only_a) or "–"))
     c2.markdown("**Kun i B:** " + md(", ".join(cmp.only_b) or "–"))
