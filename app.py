@@ -115,7 +115,7 @@ def main() -> None:
         params = _query()
         if params:
             linked, notices = from_query(params, ds, ignore=("embed", "embed_options"),
-                                         horizon_range=HORIZON_SLIDER_RANGE)
+                                         horizon_range=HORIZON_SLIDER_RANGE, defaults=sidebar.DEFAULT_SCENARIO)
             ss["pending_scenario"] = linked.to_json()
             if notices:
                 ss["url_notices"] = notices
@@ -157,7 +157,7 @@ def main() -> None:
             return
         st.caption("Viser resultatet for de sidst gyldige indstillinger.")
     st.session_state["last_scenario"] = scenario
-    query = to_query(scenario)
+    query = to_query(scenario, sidebar.DEFAULT_SCENARIO)
     if _query() != {k: [v] for k, v in query.items()}:
         st.query_params.from_dict(query)
 

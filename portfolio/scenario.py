@@ -327,6 +327,12 @@ class Scenario(_Frozen):
                     raise ValueError(f"'{name}' har {len(value)} elementer; højst {MAX_KEYS} er tilladt")
         return data
 
+    @field_validator("pool")
+    @classmethod
+    def _no_empty_pool(cls, v: Pool | None) -> Pool | None:
+        """A pool with neither a total nor any year is no pool: one form for one meaning."""
+        return None if v is not None and v.total is None and not v.per_year else v
+
     @field_validator("price_index", mode="before")
     @classmethod
     def _index_years(cls, v: Any) -> Any:

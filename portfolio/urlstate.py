@@ -56,7 +56,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote, urlencode
 
 from .data import shown
 from .model import DataSet
@@ -104,9 +104,11 @@ def _pairs(pairs: Sequence[tuple[str, str]]) -> str:
     return ",".join(f"{_esc(k)}:{_esc(v)}" for k, v in pairs)
 
 
-def to_query(scenario: Scenario) -> dict[str, str]:
-    """Query parameters for the settings of `scenario` that differ from `Scenario()`."""
-    d = Scenario()
+def to_query(scenario: Scenario, defaults: Scenario | None = None) -> dict[str, str]:
+    """Query parameters for the settings of `scenario` that differ from `defaults` (the page's
+    starting scenario; `Scenario()` if not given), so a link opened elsewhere, where the page
+    starts from the same defaults, shows the same scenario."""
+    d = defaults or Scenario()
     s = scenario
     q: dict[str, str] = {}
     if s.catalogues != d.catalogues:
@@ -121,13 +123,11 @@ def to_query(scenario: Scenario) -> dict[str, str]:
         q["rate"] = _num(s.discount_rate)
     if s.npv_extra_years != d.npv_extra_years:
         q["npv_years"] = str(s.npv_extra_years)
-    if s.pool is not None:
-        if s.pool.total is not None:
-            q["pool"] = _num(s.pool.total)
-        if s.pool.per_year:
+    if s.pool != d.pool:  # the pool as a whole: no pool, or its total (or none) and its years
+        total = None if s.pool is None else s.pool.total
+        q["pool"] = _NO_POOL_TOTAL if total is None else _num(total)
+        if s.pool is not None and s.pool.per_year:
             q["pool_year"] = _pairs([(str(y), _num(a)) for y, a in sorted(s.pool.per_year.items())])
-        if s.pool.total is None and not s.pool.per_year:
-            q["pool"] = _NO_POOL_TOTAL
     if s.pool_covers != d.pool_covers:
         q["covers"] = _items([c.value for c in s.pool_covers]) if s.pool_covers else _NO_COVERS
     if s.max_risk != d.max_risk and s.max_risk is not None:
@@ -348,12 +348,16 @@ def _once(name: str, keys: list[str], notices: list[str]) -> list[str]:
 
 
 def from_query(params: Mapping[str, str | list[str]], ds: DataSet, *, ignore: Collection[str] = (),
-               horizon_range: tuple[int, int] | None = None) -> tuple[Scenario, list[str]]:
+               horizon_range: tuple[int, int] | None = None,
+               defaults: Scenario | None = None) -> tuple[Scenario, list[str]]:
     """The scenario described by the query parameters, and a Danish notice per problem.
 
     Never raises. `ignore` names parameters the page uses for other purposes (no notice for them);
-    `horizon_range` (e.g. `HORIZON_SLIDER_RANGE`) is the range a horizon must lie in.
+    `horizon_range` (e.g. `HORIZON_SLIDER_RANGE`) is the range a horizon must lie in; `defaults`
+    is the scenario absent or unreadable parameters fall back to (the page's starting scenario,
+    as given to `to_query`; `Scenario()` if not given).
     """
+    base = defaults or Scenario()
     notices: list[str] = []
     try:
         decoded: dict[str, Any] = {}
@@ -386,18 +390,19 @@ def from_query(params: Mapping[str, str | list[str]], ds: DataSet, *, ignore: Co
             notices.insert(0, f"Adressen indeholder {'en ukendt indstilling' if len(unknown) == 1 else 'ukendte indstillinger'} "
                               f"{_list_text(unknown)}, som ignoreres.")
         if pool_total != "absent" or pool_year != "absent":
-            decoded["pool"] = {"total": None if pool_total == "absent" else pool_total,
-                               "per_year": {} if pool_year == "absent" else pool_year}
-        scenario = _build(decoded, notices)
+            start = base.pool.to_json() if base.pool is not None else {"total": None, "per_year": {}}
+            decoded["pool"] = {"total": start["total"] if pool_total == "absent" else pool_total,
+                               "per_year": start["per_year"] if pool_year == "absent" else pool_year}
+        scenario = _build(decoded, notices, base=base)
         fitted, more = fit_to_dataset(scenario, ds, horizon_range=horizon_range)
         return fitted, notices + more
     except Exception:  # noqa: BLE001 - the URL is user input: never fail on it
         notices.append("Scenariet i adressen kunne ikke læses; standardscenariet bruges.")
         try:
-            fitted, more = fit_to_dataset(Scenario(), ds)
+            fitted, more = fit_to_dataset(base, ds)
             return fitted, notices + more
         except Exception:  # noqa: BLE001
-            return Scenario(), notices
+            return base, notices
 
 
 def lenient_scenario(data: Mapping[str, Any]) -> tuple[Scenario, list[str]]:
@@ -414,9 +419,11 @@ def lenient_scenario(data: Mapping[str, Any]) -> tuple[Scenario, list[str]]:
     return _build(decoded, notices, where="Feltet"), notices
 
 
-def _build(decoded: Mapping[str, Any], notices: list[str], where: str = "Indstillingen") -> Scenario:
-    """Apply the decoded fields one at a time on top of the defaults, keeping each that validates."""
-    data = Scenario().to_json()
+def _build(decoded: Mapping[str, Any], notices: list[str], where: str = "Indstillingen", *,
+           base: Scenario | None = None) -> Scenario:
+    """Apply the decoded fields one at a time on top of `base` (default `Scenario()`), keeping
+    each that validates."""
+    data = (base or Scenario()).to_json()
     for field in _FIELD_ORDER:
         if field not in decoded:
             continue
@@ -544,3 +551,10 @@ def _fit_pool(scenario: Scenario, ds: DataSet, notices: list[str]) -> Scenario:
     per_year = {str(y): a for y, a in sorted(pool.per_year.items()) if a <= limit}
     kept = None if total is None and not per_year else {"total": total, "per_year": per_year}
     return scenario.replace(pool=kept)
+
+
+def share_link(base_url: str, params: Mapping[str, str | Sequence[str]]) -> str:
+    """The page address with the query parameters, percent-encoded (a key with '&', '#', '+' or a
+    space survives), as `from_query` reads them back."""
+    pairs = [(k, v) for k, vs in params.items() for v in ([vs] if isinstance(vs, str) else vs)]
+    return f"{base_url}?{urlencode(pairs, quote_via=quote)}" if pairs else base_url

@@ -246,3 +246,29 @@ def test_delete_asks_first_acts_on_the_id_seen_and_can_be_undone():
     assert [s.name for s in store.list()] == ["Stor pulje"]  # the other scenario is untouched
     assert any("intet gemt scenarie" in e.value for e in at.error)
     store.close()
+
+
+def test_the_default_page_is_the_dashboard_default_scenario_and_has_a_bare_address():
+    from ui.sidebar import DEFAULT_SCENARIO
+
+    at = run_with()
+    assert at.session_state["last_scenario"] == DEFAULT_SCENARIO
+    assert dict(at.query_params) == {}
+
+
+def test_a_link_with_the_pool_switched_off_shows_every_proposal():
+    at = run_with()
+    at.toggle(key="use_pool").set_value(False).run()
+    assert metrics(at)["Forslag i porteføljen"] == "22 af 22"
+    params = {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+    assert params.get("pool") == "none"  # not a bare address: the recipient starts with a 20 mio. kr. pool
+    shared = run_with(query=params)
+    assert shared.session_state["last_scenario"].pool is None
+    assert metrics(shared) == metrics(at)
+
+
+def test_a_bad_pool_in_a_link_uses_the_default_it_names():
+    at = run_with(query={"pool": "tyve"})
+    assert any("'pool'" in w.value and "standardværdien bruges" in w.value for w in at.warning)
+    assert at.session_state["last_scenario"].pool.total == 20000  # the dashboard's default, as said
+    assert metrics(at)["Brugt / pulje, mio. kr."].endswith("/ 20,0")

@@ -187,3 +187,28 @@ def test_fit_to_dataset_and_lenient_scenario():
                                   "force_in": "BU01"})
     assert sc.horizon == (2020, 2022) and sc.pool is None and sc.force_in == ()
     assert len(notes) == 3
+
+
+def test_share_link_is_percent_encoded_and_reads_back():
+    from urllib.parse import parse_qs, urlsplit
+
+    from portfolio.urlstate import share_link
+
+    link = share_link("http://host:8501/", {"in": ["A&B#C D+E"], "pool": "20000"})
+    assert link == "http://host:8501/?in=A%26B%23C%20D%2BE&pool=20000"
+    assert parse_qs(urlsplit(link).query) == {"in": ["A&B#C D+E"], "pool": ["20000"]}
+    assert share_link("http://host:8501/", {}) == "http://host:8501/"
+
+
+def test_links_relative_to_the_dashboard_defaults_round_trip():
+    from ui.sidebar import DEFAULT_SCENARIO
+
+    cases = [Scenario(), DEFAULT_SCENARIO, Scenario.from_json({"pool": {"per_year": {"2019": 5000}}}),
+             Scenario.from_json({"pool": {"total": 30000, "per_year": {"2020": 100}}, "force_in": ["BU09"]})]
+    for s in cases:
+        q = to_query(s, DEFAULT_SCENARIO)
+        back, notices = from_query(q, DS, defaults=DEFAULT_SCENARIO)
+        assert back == s and notices == [], (s, q, notices)
+        assert to_query(back, DEFAULT_SCENARIO) == q
+    assert to_query(DEFAULT_SCENARIO, DEFAULT_SCENARIO) == {}
+    assert to_query(Scenario(), DEFAULT_SCENARIO) == {"pool": "none"}

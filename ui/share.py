@@ -27,7 +27,7 @@ from portfolio.upload import (
     template_csv_zip,
     template_xlsx,
 )
-from portfolio.urlstate import HORIZON_SLIDER_RANGE
+from portfolio.urlstate import HORIZON_SLIDER_RANGE, share_link
 
 from . import state
 from .text import md, md_list
@@ -89,8 +89,7 @@ def export_section(ds: DataSet, scenario: Scenario, result: Result, prices: dict
 def link_section() -> None:
     st.subheader("Del et link")
     url = st.context.url
-    qs = "&".join(f"{k}={v}" for k, v in st.query_params.to_dict().items())
-    link = f"{url.split('?')[0] if url else ''}?{qs}" if qs else (url or "")
+    link = share_link(url.split("?")[0] if url else "", {k: st.query_params.get_all(k) for k in st.query_params})
     st.code(link or "(adressen vises, når siden køres i en browser)", language=None)
     st.caption("Adressen i browserens adresselinje følger altid de nuværende indstillinger og valg. "
                "Kopiér den og send den: modtageren ser den samme portefølje.")

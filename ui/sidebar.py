@@ -26,6 +26,9 @@ OBJECTIVES = {
 }
 RISK_LIMITS = {"": "Ingen grænse", "lav": "Kun lav risiko", "middel": "Højst middel risiko", "høj": "Alle (også høj)"}
 DEFAULT_POOL_MIO = 20.0
+# The scenario the dashboard starts from (the widgets' defaults below): `Scenario()` with a
+# 20 mio. kr. pool. Links are written and read relative to it (portfolio.urlstate `defaults`).
+DEFAULT_SCENARIO = Scenario.from_json({"pool": {"total": DEFAULT_POOL_MIO * 1000}})
 MAX_POOL_MIO = 100_000.0  # 100 mia. kr.: far above any municipal investment pool
 POOL_LIMIT_TEXT = f"Puljen må højst være {fmt.tal(MAX_POOL_MIO, 0)} mio. kr."
 MAX_SLIDER_STEPS = 200
