@@ -182,7 +182,7 @@ def main() -> None:
     prev = hist.get("prev") if hist.get("key") == key else hist.get("now")
     if hist.get("key") != key:
         hist.update(prev=hist.get("now"), now=kf, key=key)
-    views.key_figures(kf, prev, len(scope), shown_scenario)
+    views.key_figures(kf, prev, len(scope), shown_scenario, shown.objective)
 
     view = st.radio("Visning", VIEWS, horizontal=True, key="view", label_visibility="collapsed")
     if view == VIEWS[0]:

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from portfolio import fmt
+
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
@@ -184,3 +186,20 @@ def test_a_scenario_put_into_the_widgets_comes_back_unchanged(spec):
     assert got.to_json() == want.to_json()
     at.run()  # and it stays so on the next rerun
     assert at.session_state["last_scenario"].to_json() == want.to_json()
+
+
+@pytest.mark.parametrize("objective", ["net", "permanent", "annual", "npv"])
+def test_the_objective_value_is_shown_for_every_objective(objective):
+    from portfolio.data import load_dataset
+    from portfolio.optimiser import optimise
+    from portfolio.scenario import OBJECTIVE_LABELS, Scenario
+
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.run()
+    at.radio(key="objective").set_value(objective).run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = at.session_state["last_scenario"]
+    assert shown.objective == objective
+    res = optimise(load_dataset(), Scenario.from_json(shown.to_json()))
+    want = f"{OBJECTIVE_LABELS[objective].lower()} = {fmt.tal(-res.objective / 1000, 1)} mio. kr."
+    assert any(want in c.value for c in at.caption), [c.value for c in at.caption][:3]

@@ -14,7 +14,7 @@ from portfolio.keyfigures import KeyFigures
 from portfolio.model import DataSet, Proposal
 from portfolio.optimiser import CODE_LABELS, Code, Result
 from portfolio.register import Discrepancy
-from portfolio.scenario import Scenario
+from portfolio.scenario import OBJECTIVE_LABELS, Scenario
 from portfolio.tables import tabel1
 
 from . import charts
@@ -35,7 +35,8 @@ def _count_delta(now: int, before: int | None) -> str | None:
     return f"{now - before:+d} forslag"
 
 
-def key_figures(kf: KeyFigures, prev: KeyFigures | None, n_in_scope: int, scenario: Scenario) -> None:
+def key_figures(kf: KeyFigures, prev: KeyFigures | None, n_in_scope: int, scenario: Scenario,
+                objective: float | None = None) -> None:
     y0, y1 = kf.years[0], kf.years[-1]
     c = st.columns(6)
     mio = lambda x: fmt.tal(x / 1000, 1)  # noqa: E731
@@ -64,6 +65,12 @@ def key_figures(kf: KeyFigures, prev: KeyFigures | None, n_in_scope: int, scenar
         parts = [f"{y}: {fmt.tal(pool.per_year_used[y])} af {fmt.tal(lim)}"
                  for y, lim in sorted(pool.per_year_limit.items())]
         st.caption("Pulje pr. år, brugt af grænse (1.000 kr.): " + " · ".join(parts))
+    if objective is not None:
+        # the maximised value (savings positive) in the product's sign: savings negative
+        haircut = any(v > 0 for v in scenario.risk_haircut.by_rank())
+        st.caption(f"Optimeringens mål: {OBJECTIVE_LABELS[scenario.objective].lower()}"
+                   f"{' (forventet værdi efter risikofradrag)' if haircut else ''} = "
+                   f"{fmt.tal(-objective / 1000, 1)} mio. kr. ({kf.price_level_year} p/l; besparelser negative).")
     st.caption(f"Nøgletal i mio. kr., tabeller i {fmt.unit(kf.price_level_year)}; besparelser er negative. "
                "Pilene viser ændringen siden sidste valg.")
 
