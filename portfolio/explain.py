@@ -132,14 +132,15 @@ def rule_label(inst: Instance, rule: Rule) -> str:
     return rule.kind
 
 
-def _join(names: Sequence[str]) -> str:
+def join_names(names: Sequence[str]) -> str:
+    """'A', 'A og B', 'A, B og C' (each name once, in order)."""
     names = list(dict.fromkeys(names))
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + " og " + names[-1]
 
 
-def _cap(text: str) -> str:
+def capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
@@ -174,7 +175,7 @@ def _subject(inst: Instance, chosen: Sequence[int], use: Sequence[float], forced
         return it.label if multi else it.key
 
     if f:
-        head = ("det tvungne forslag " if len(f) == 1 else "de tvungne forslag ") + _join([name(it) for it in f])
+        head = ("det tvungne forslag " if len(f) == 1 else "de tvungne forslag ") + join_names([name(it) for it in f])
     else:
         head = "de forslag, som reglerne kræver"
     required = []
@@ -182,13 +183,13 @@ def _subject(inst: Instance, chosen: Sequence[int], use: Sequence[float], forced
     for it in others:
         by = [k for k in chosen_keys if it.key in _requires(inst, k)]
         if by:
-            required.append(f"{name(it)} (som {_join(sorted(by))} kræver)")
+            required.append(f"{name(it)} (som {join_names(sorted(by))} kræver)")
         else:
             needed.append(name(it))
     if required:
-        head += " sammen med " + _join(required)
+        head += " sammen med " + join_names(required)
     if needed:
-        head += (" og " if required else " sammen med ") + _join(needed) + (
+        head += (" og " if required else " sammen med ") + join_names(needed) + (
             ", som skal med for at overholde de andre regler,")
     return head
 
@@ -236,7 +237,7 @@ def _phrase(inst: Instance, core: list[Rule], every: list[Rule], oracle: Oracle)
         who = _subject(inst, chosen, use, fset)
         mentioned.update(inst.items[i].key for i in chosen if use[i] > _EPS)
         if rule.kind == "pool_total":
-            sentences.append(f"{_cap(who)} kræver mindst {fmt.tal(need)} ({unit}) af puljen, "
+            sentences.append(f"{capitalised(who)} kræver mindst {fmt.tal(need)} ({unit}) af puljen, "
                              f"men puljen er {fmt.tal(cap)}.")
         else:
             sentences.append(f"Puljen i {rule.year} er {fmt.tal(cap)}, men {who} kræver mindst "
@@ -309,7 +310,7 @@ def _phrase(inst: Instance, core: list[Rule], every: list[Rule], oracle: Oracle)
             mentioned.add(rule.key)
     loose = [k for k in forced if k not in mentioned]
     if loose:
-        sentences.append(f"{_join(loose)} {'er' if len(loose) == 1 else 'er alle'} tvunget med.")
+        sentences.append(f"{join_names(loose)} {'er' if len(loose) == 1 else 'er alle'} tvunget med.")
     relax = tuple(rule_label(inst, x) for x in core)
     return Conflict(rules=tuple(core), sentences=tuple(sentences), relax=relax)
 
@@ -329,7 +330,7 @@ def _risky_share_sentence(inst: Instance, core: list[Rule], oracle: Oracle, forc
              if inst.items[i].risk >= RISKY_FROM and inst.items[i].pool_total > _EPS]
     mentioned.update(inst.items[i].key for i in chosen)
     return (f"{head}, men med de tvungne forslag bliver andelen mindst {fmt.pct(ratio)} "
-            f"({fmt.tal(rr)} af {fmt.tal(tt)}, {inst.unit}); forslag med middel eller høj risiko: {_join(names)}.")
+            f"({fmt.tal(rr)} af {fmt.tal(tt)}, {inst.unit}); forslag med middel eller høj risiko: {join_names(names)}.")
 
 
 def _least_share(inst: Instance, rules: Sequence[Rule],

@@ -42,7 +42,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from . import fmt
-from .explain import Oracle, least_risky_share
+from .explain import Oracle, capitalised, join_names, least_risky_share
 from .optimiser import RISK_NAMES, Instance, Rule, Rules, solve_model
 
 _EPS = 1e-7
@@ -224,11 +224,6 @@ def _repair(inst: Instance, oracle: Oracle, every: Sequence[Rule], mcs: frozense
 # --------------------------------------------------------------------------------------------
 
 
-def _join(names: Sequence[str]) -> str:
-    names = list(dict.fromkeys(names))
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " og " + names[-1]
-
-
 def _mio(amount: float) -> str:
     """An amount in 1.000 kr. as mio. kr., rounded up to 0,1 mio. kr. when that is exact enough,
     else with the decimals it needs (never shown below what is needed)."""
@@ -244,16 +239,16 @@ def _text(inst: Instance, mcs: Sequence[Rule], new: Rules) -> str:
     parts: list[str] = []
     released_in = [r.key for r in mcs if r.kind == "force_in"]
     if released_in:
-        parts.append(f"frigiv {_join(released_in)} (lad optimeringen vælge)")
+        parts.append(f"frigiv {join_names(released_in)} (lad optimeringen vælge)")
     released_out = [r.key for r in mcs if r.kind == "force_out"]
     if released_out:
-        parts.append(f"tillad {_join(released_out)} igen")
+        parts.append(f"tillad {join_names(released_out)} igen")
     unpinned = [r.key for r in mcs if r.kind == "pinned"]
     if unpinned:
-        parts.append(f"lås ikke varianten for {_join(unpinned)}")
+        parts.append(f"lås ikke varianten for {join_names(unpinned)}")
     deps = [f"{r.key} kræver {r.other}" for r in mcs if r.kind == "dependency"]
     if deps:
-        parts.append(f"slå afhængighederne fra ({_join(deps)})")
+        parts.append(f"slå afhængighederne fra ({join_names(deps)})")
     if any(r.kind == "max_risk" for r in mcs):
         parts.append(f"tillad risiko op til {RISK_NAMES[new.max_risk]}" if new.max_risk is not None
                      else "fjern risikogrænsen")
@@ -270,8 +265,7 @@ def _text(inst: Instance, mcs: Sequence[Rule], new: Rules) -> str:
     if any(r.kind == "pool_total" for r in mcs):
         parts.append(f"hæv puljen i alt fra {_mio(base.pool_total or 0.0)} til {_mio(new.pool_total)}"
                      if new.pool_total is not None else "fjern den samlede pulje")
-    text = _join(parts)
-    return text[:1].upper() + text[1:]
+    return capitalised(join_names(parts))
 
 
 def _patch(old: Rules, new: Rules) -> dict[str, Any]:
