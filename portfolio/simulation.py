@@ -45,6 +45,7 @@ from types import MappingProxyType
 
 import numpy as np
 
+from .fmt import mio
 from .model import DataSet
 from .optimiser import Instance, InstanceCache, Item, ReusableModel, build_instance, item_value
 from .scenario import Scenario
@@ -105,6 +106,20 @@ class SimulationResult:
     @property
     def deterministic_savings(self) -> float:
         return -self.deterministic_net
+
+    def percentiles(self) -> tuple[tuple[str, float], ...]:
+        """The three percentiles of the net effect (savings negative), each named by what it means
+        to a negotiator, bad case first. The same words in the dashboard, the CLI and Excel."""
+        return (
+            (f"10 % risiko for at spare mindre end {_saving_words(self.p90)}", self.p90),
+            (f"Lige stor chance for at spare mere og mindre end {_saving_words(self.p50)}", self.p50),
+            (f"10 % chance for at spare mere end {_saving_words(self.p10)}", self.p10),
+        )
+
+
+def _saving_words(net: float) -> str:
+    """'12,3 mio. kr.' for a net effect of -12.300 (1.000 kr.); a net cost is said as such."""
+    return mio(-net) if net <= 0 else f"0 kr. (nettoudgift {mio(net)})"
 
 
 def _merged(spreads: Mapping[str, RiskSpread] | None) -> dict[str, RiskSpread]:
