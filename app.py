@@ -8,17 +8,17 @@ from __future__ import annotations
 import logging
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from portfolio import fmt
 from portfolio.data import DataError
-from portfolio.figures import variant_figures
 from portfolio.flows import Flows, variant_flows
 from portfolio.keyfigures import scenario_key_figures
 from portfolio.model import DataSet
 from portfolio.register import compute_register
-from portfolio.scenario import Scenario, ScenarioError, flow_settings
+from portfolio.scenario import Scenario, ScenarioError, all_investments, flow_settings
 from portfolio.urlstate import HORIZON_SLIDER_RANGE, from_query, to_query
-from ui import share, sidebar, state, views, whatif
+from ui import history, share, sidebar, state, views, whatif
 from ui.state import CHOICES, OPTIMISE
 from ui.text import md_list
 
@@ -27,14 +27,28 @@ VIEWS = ("Forslag", "Måltal pr. udvalg", "Økonomi pr. år", "Kort", "Hvad nu h
          "Afvigelser", "Del, gem, eksportér")
 
 st.set_page_config(page_title="Investeringsportefølje", page_icon="📊", layout="wide",
-                   initial_sidebar_state="expanded")
+                   initial_sidebar_state="auto")  # open on a wide screen, closed on a phone
 st.html("""<style>
 .block-container {padding-top: 2.2rem; padding-bottom: 2rem;}
 [data-testid="stMetricValue"] {font-size: 1.55rem;}
 [data-testid="stMetricLabel"] p {white-space: normal; line-height: 1.2;}
 [data-testid="stMetricLabel"] {min-height: 2.4em;}
 h1 {font-size: 2rem; padding-top: 0;}
+@media (max-width: 640px) {
+  .block-container {padding-left: 0.75rem; padding-right: 0.75rem; padding-top: 3.2rem;}
+  h1 {font-size: 1.5rem !important; padding-bottom: 0.25rem !important;}
+  .st-key-key_figures [data-testid="stHorizontalBlock"] {flex-wrap: wrap; gap: 0.4rem;}
+  .st-key-key_figures [data-testid="stColumn"] {flex: 1 1 calc(50% - 0.4rem) !important;
+    min-width: calc(50% - 0.4rem) !important; width: calc(50% - 0.4rem) !important;}
+  .st-key-key_figures [data-testid="stMetric"] {padding: 0.2rem 0.45rem;}
+  .st-key-key_figures [data-testid="stMetric"] > div {padding: 0.25rem 0.1rem;}
+  .st-key-key_figures [data-testid="stMetricValue"] {font-size: 1.1rem;}
+  .st-key-key_figures [data-testid="stMetricLabel"] {min-height: 0;}
+  .st-key-key_figures [data-testid="stMetricLabel"] p {font-size: 0.75rem;}
+  .st-key-key_figures [data-testid="stMetricDelta"] {font-size: 0.75rem;}
+}
 </style>""")
+IGNORED_PARAMS = ("embed", "embed_options")  # Streamlit's own
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -56,8 +70,9 @@ def _settings_key(s: Scenario) -> str:
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _max_pool_mio(ds_token: str, _ds: DataSet) -> float:
-    total = sum(max(variant_figures(v).total_investment for v in p.variants) for p in _ds.proposals)
-    return total / 1000 * 1.1
+    """The pool slider's top: all proposals' investments in every catalogue together, plus 10 %."""
+    every = Scenario.from_json({"catalogues": [c.id for c in _ds.catalogues]})
+    return all_investments(_ds, every) / 1000 * 1.1
 
 
 def _quick_toggle(row_keys: list[str], titles: dict[str, str]) -> None:
@@ -76,8 +91,35 @@ def _quick_toggle(row_keys: list[str], titles: dict[str, str]) -> None:
 
 
 def _query() -> dict[str, list[str]]:
-    """The page's query parameters with every value of a repeated parameter (the core decides)."""
-    return {k: st.query_params.get_all(k) for k in st.query_params}
+    """The page's query parameters with every value of a repeated parameter (the core decides),
+    without Streamlit's own."""
+    return {k: st.query_params.get_all(k) for k in st.query_params if k not in IGNORED_PARAMS}
+
+
+def _history_navigation() -> bool:
+    """Whether this run is the browser's Back or Forward (Streamlit reruns with that entry's URL).
+    Only then, or on a page load, does a URL that differs from the one the app wrote mean a
+    scenario to load; otherwise it can only be a click that overtook the app's last URL update."""
+    ctx = get_script_run_ctx()
+    return bool(getattr(ctx, "is_history_navigation", True)) if ctx is not None else True
+
+
+def _load_url(ds: DataSet) -> None:
+    """Load the scenario in the page's URL when it is not the one the app last wrote: the first run
+    of a session (a shared link) and the browser's Back and Forward buttons (history entries)."""
+    ss = st.session_state
+    params = _query()
+    written = ss.get("url_written")
+    if params == written or (written is not None and not _history_navigation()):
+        return
+    ss["url_written"] = params
+    if written is None and not params:
+        return  # a bare page: the widgets' defaults (or a scenario already put into them)
+    linked, notices = from_query(params, ds, ignore=IGNORED_PARAMS, horizon_range=HORIZON_SLIDER_RANGE,
+                                 defaults=sidebar.DEFAULT_SCENARIO)
+    ss["pending_scenario"] = linked.to_json()
+    if notices:
+        ss["url_notices"] = notices
 
 
 def _dataset() -> tuple[DataSet, str] | None:
@@ -100,6 +142,7 @@ def _dataset() -> tuple[DataSet, str] | None:
     return _dataset()
 
 
+SOLVER_NAMES = {"highs": "HiGHS", "cbc": "CBC"}
 STATUS_TEXT = {"optimal": "bevist optimalt", "time_limit": "stoppet ved tidsgrænsen, ikke bevist optimalt",
                "infeasible": "ingen løsning"}
 
@@ -110,15 +153,7 @@ def main() -> None:
         return
     ds, ds_token = loaded
     ss = st.session_state
-    if not ss.get("url_loaded"):
-        ss["url_loaded"] = True
-        params = _query()
-        if params:
-            linked, notices = from_query(params, ds, ignore=("embed", "embed_options"),
-                                         horizon_range=HORIZON_SLIDER_RANGE, defaults=sidebar.DEFAULT_SCENARIO)
-            ss["pending_scenario"] = linked.to_json()
-            if notices:
-                ss["url_notices"] = notices
+    _load_url(ds)
     pending = st.session_state.pop("pending_scenario", None)
     if pending is not None:
         s = Scenario.from_json(pending)
@@ -127,6 +162,7 @@ def main() -> None:
     fields, errors = sidebar.settings_sidebar(ds, _max_pool_mio(ds_token, ds))
     scope = [p for c in ds.catalogues if c.id in fields["catalogues"] for p in c.proposals]
     row_keys = [p.key for p in scope]
+    titles = {p.key: p.title for p in scope}
     if st.session_state.get("scope") != row_keys:
         st.session_state["scope"] = row_keys
         state.reset_editor()
@@ -136,7 +172,7 @@ def main() -> None:
     variant_names = {p.key: p.variant_names for p in scope}
     pins = {k: v for k, v in ch.pin.items() if k in in_scope and v in variant_names.get(k, ())}
 
-    st.title("Investeringsportefølje")
+    st.title("Investeringsportefølje", anchor=False)
     if ss.get("url_notices"):
         st.warning("Linket indeholdt indstillinger, der ikke kunne bruges; de er sat til standard:\n"
                    + md_list(ss.pop("url_notices")), icon=":material/link:")
@@ -158,8 +194,11 @@ def main() -> None:
         st.caption("Viser resultatet for de sidst gyldige indstillinger.")
     st.session_state["last_scenario"] = scenario
     query = to_query(scenario, sidebar.DEFAULT_SCENARIO)
-    if _query() != {k: [v] for k, v in query.items()}:
-        st.query_params.from_dict(query)
+    want = {k: [v] for k, v in query.items()}
+    if _query() != want:
+        st.query_params.from_dict(query)  # a new browser history entry (Back returns to this one's predecessor)
+    ss["url_written"] = want
+    history.history().record(scenario.cache_key())
 
     result = state.optimise_cached(scenario.cache_key(), ds_token, ds)
     shown_scenario, shown = scenario, result
@@ -168,7 +207,7 @@ def main() -> None:
         if result.status == "time_limit":
             views.time_limit(result)
     else:
-        views.infeasible(result)
+        views.infeasible(result, scenario, titles)
         last = st.session_state.get("last_ok")
         if last is not None:
             shown_scenario, shown = last
@@ -177,16 +216,17 @@ def main() -> None:
 
     flows = _flows(_settings_key(shown_scenario), ds_token, ds, shown_scenario)
     kf = scenario_key_figures(ds, shown_scenario, shown.selected, flows)
-    hist = st.session_state.setdefault("kf_hist", {})
-    key = shown_scenario.cache_key()
-    prev = hist.get("prev") if hist.get("key") == key else hist.get("now")
-    if hist.get("key") != key:
-        hist.update(prev=hist.get("now"), now=kf, key=key)
-    views.key_figures(kf, prev, len(scope), shown_scenario, shown.objective)
+    change = history.last_change(shown_scenario.cache_key(), kf, shown.selected)
+    with st.container(key="key_figures"):
+        views.key_figures(kf, change.before, len(scope), shown_scenario, shown.objective)
+    if shown.solved:
+        views.portfolio_line(kf, list(shown.selected), titles, last_valid=shown is not result)
+    views.change_line(history.change_text(change))
+    history.controls(len(ch.choice) + len(ch.pin))
 
     view = st.radio("Visning", VIEWS, horizontal=True, key="view", label_visibility="collapsed")
     if view == VIEWS[0]:
-        _quick_toggle(row_keys, {p.key: p.title for p in scope})
+        _quick_toggle(row_keys, titles)
         cur_flows = _flows(_settings_key(scenario), ds_token, ds, scenario)
         prices = None
         if result.solved and st.toggle("Vis pris for at skifte", value=True, key="show_prices",
@@ -199,7 +239,8 @@ def main() -> None:
         df = views.proposal_rows(ds, scope, result, ch, cur_flows, prices, core)
         options = sorted({n for p in scope for n in p.variant_names})
         views.proposals_table(df, state.editor_key(), options, scenario.base_year)
-        st.caption(f"Optimeret på {fmt.tal(result.solve_seconds * 1000, 1)} ms med {result.solver.upper()} "
+        st.caption(f"Optimeret på {fmt.tal(result.solve_seconds * 1000, 1)} ms med "
+                   f"{SOLVER_NAMES.get(result.solver.lower(), result.solver)} "
                    f"({STATUS_TEXT.get(result.status, 'ukendt status')}).")
     elif view == VIEWS[1]:
         views.udvalg_tab(kf)

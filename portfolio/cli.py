@@ -42,6 +42,21 @@ _USAGE_TEXT: tuple[tuple[str, str], ...] = (
 )
 
 
+# argparse's own headings in the help text, in Danish
+_HELP_TEXT: tuple[tuple[str, str], ...] = (
+    ("usage: ", "brug: "),
+    ("\noptions:\n", "\nflag:\n"),
+    ("\npositional arguments:\n", "\nkommandoer:\n"),
+    ("show this help message and exit", "vis denne hjælp og afslut"),
+)
+
+
+def _danish_help(text: str) -> str:
+    for english, danish in _HELP_TEXT:
+        text = text.replace(english, danish)
+    return text
+
+
 class UsageError(Exception):
     """A command line argparse refused; the message is one Danish line."""
 
@@ -49,6 +64,12 @@ class UsageError(Exception):
 class DanishArgumentParser(argparse.ArgumentParser):
     """argparse whose errors raise `UsageError` (one Danish line, exit 2 from `main`) instead of
     printing the usage and exiting. Sub-commands' parsers are of the same class."""
+
+    def format_help(self) -> str:
+        return _danish_help(super().format_help())
+
+    def format_usage(self) -> str:
+        return _danish_help(super().format_usage())
 
     def error(self, message: str) -> NoReturn:
         for pattern, replacement in _USAGE_TEXT:
@@ -96,7 +117,8 @@ def proposals_payload(ds: DataSet) -> dict:
 
 
 def _print_table(ds: DataSet) -> None:
-    hdr = f"{'Nøgle':<10} {'Variant':<8} {'Risiko':<7} {'p/l':>4}  {'Investering':>11} {'Varig/år':>9} {'Netto':>9}  {'Tilbageb.':>9} {'Angivet':>7}  Titel"
+    hdr = (f"{'Nøgle':<10} {'Variant':<8} {'Risiko':<7} {'p/l':>4}  {'Investering':>11} {'Varig/år':>9} "
+           f"{'Netto':>9}  {'Tilbageb.':>9} {'Angivet':>7}  Titel   (beløb i 1.000 kr.; besparelse negativ)")
     print(hdr)
     print("-" * len(hdr))
     for p in ds.proposals:
@@ -106,22 +128,23 @@ def _print_table(ds: DataSet) -> None:
             print(f"{p.key:<10} {(v.name or ''):<8} {p.risk.value:<7} {p.price_level_year:>4}  "
                   f"{fmt.tal(f.total_investment):>11} {fmt.tal(f.annual_effect):>9} {fmt.tal(f.total_net):>9}  "
                   f"{(str(f.payback) if f.payback else '–'):>9} {(str(stated) if stated else '–'):>7}  {p.title[:60]}")
-    print("\nBeløb i 1.000 kr. i forslagets eget p/l; besparelser er negative. Netto = hele tabellens år.")
+    print("\nBeløb i 1.000 kr. i forslagets eget p/l; besparelser er negative. Netto = nettoeffekten over hele "
+          "tabellens år; tilbagebetalingstid i år (beregnet og angivet i dokumentet).")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = DanishArgumentParser(prog="python -m portfolio", description="Investeringsportefølje: data og optimering")
-    ap.add_argument("--data", type=Path, default=None, help=f"data directory (default {default_data_dir()})")
+    ap.add_argument("--data", type=Path, default=None, help=f"datamappe (standard {default_data_dir()})")
     add_verbose_argument(ap, top_level=True)
     sub = ap.add_subparsers(dest="command", required=True)
-    sp = sub.add_parser("proposals", help="list every proposal and variant with its yearly figures")
-    sp.add_argument("--json", action="store_true")
+    sp = sub.add_parser("proposals", help="vis alle forslag og varianter med deres tal pr. år")
+    sp.add_argument("--json", action="store_true", help="skriv som JSON")
     add_verbose_argument(sp)
-    sr = sub.add_parser("register", help="print the computed discrepancy register (CSV)")
+    sr = sub.add_parser("register", help="skriv det beregnede afvigelsesregister (CSV)")
     add_verbose_argument(sr)
     g = sr.add_mutually_exclusive_group()
-    g.add_argument("--write", action="store_true", help="write data/discrepancies.csv")
-    g.add_argument("--check", action="store_true", help="exit 1 if data/discrepancies.csv is out of date")
+    g.add_argument("--write", action="store_true", help="skriv data/discrepancies.csv")
+    g.add_argument("--check", action="store_true", help="afslut med 1, hvis data/discrepancies.csv ikke er opdateret")
     from . import cli_optimise  # noqa: PLC0415 - optional commands registered by their own module
 
     cli_optimise.register_commands(sub)
@@ -148,13 +171,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         target = (args.data or default_data_dir()) / "discrepancies.csv"
         if args.write:
             target.write_text(text, encoding="utf-8")
-            print(f"wrote {target}", file=sys.stderr)
+            print(f"Registret er skrevet: {target}", file=sys.stderr)
         elif args.check:
             current = target.read_text(encoding="utf-8") if target.exists() else ""
             if current != text:
-                print(f"{target} is out of date; run: python -m portfolio register --write", file=sys.stderr)
+                print(f"{target} er ikke opdateret; kør: python -m portfolio register --write", file=sys.stderr)
                 return 1
-            print("register up to date", file=sys.stderr)
+            print("Registret er opdateret.", file=sys.stderr)
         else:
             sys.stdout.write(text)
         return EXIT_OK

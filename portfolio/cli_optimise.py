@@ -17,6 +17,14 @@ most `MAX_WORLDS` (20.000, as in the dashboard; a world takes about 7 ms); `--po
 (a larger file, or a device such as /dev/zero, is refused) and checked as `Scenario.from_json`
 describes (encoding, nesting depth, duplicate keys, non-finite numbers, the limits of the
 fields); the pool's upper limit is checked against the data by `Scenario.validate_for`.
+
+The human-readable tables (without ``--json``) state amounts in 1.000 kr., the unit of the
+options (``--pool 20000``), with "1.000 kr." in every header and line that has amounts, and in
+the product's sign: savings negative. The optimiser's objective (maximised, savings positive) is
+shown as `fmt.shown_objective` and labelled with "besparelse negativ"; toggle prices as the change
+in net effect; the Monte Carlo percentiles by their meaning (`SimulationResult.percentiles`). The
+``--json`` output is the machine-readable contract and is unchanged by this: ``objective``, the
+frontier's ``objective`` and the prices' ``delta`` are the maximised value, savings positive.
 """
 
 from __future__ import annotations
@@ -35,7 +43,16 @@ from typing import Any
 from . import fmt
 from .data import shown
 from .model import DataSet
-from .optimiser import CODE_LABELS, Code, Instance, OptimiserError, Result, build_instance, solve
+from .optimiser import (
+    CODE_LABELS,
+    SOLVER_LABELS,
+    Code,
+    Instance,
+    OptimiserError,
+    Result,
+    build_instance,
+    solve,
+)
 from .scenario import MAX_SCENARIO_BYTES, OBJECTIVE_LABELS, Scenario, ScenarioError
 from .solverlog import add_verbose_argument
 
@@ -52,6 +69,9 @@ STATUS_TEXT = {
 
 
 ANALYSES = ("frontier", "prices", "alternatives", "simulate")
+KR = "1.000 kr."  # the unit of every amount in the human-readable tables (as the options)
+OBJECTIVE_TEXT = f"Målværdi ({KR}; besparelse negativ)"
+METHOD_TEXT = {"pareto": "eksakt dynamisk programmering over puljen", "milp": "HiGHS-optimering for hver pulje"}
 
 
 def _finite(text: str) -> float:
@@ -65,14 +85,14 @@ def _finite(text: str) -> float:
 
 
 def _scenario_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--scenario", type=Path, default=None, help="scenario JSON file (optional)")
+    p.add_argument("--scenario", type=Path, default=None, help="scenariefil (JSON, valgfri)")
     add_verbose_argument(p)
-    p.add_argument("--json", action="store_true", help="print the result as JSON")
-    p.add_argument("--pool", type=_finite, default=None, help="the pool in total over the horizon (1.000 kr.)")
-    p.add_argument("--max-risk", choices=["lav", "middel", "høj"], default=None, help="highest allowed risk")
-    p.add_argument("--objective", choices=list(OBJECTIVE_LABELS), default=None, help="what to maximise")
-    p.add_argument("--solver", choices=["highs", "cbc"], default=None)
-    p.add_argument("--time-limit", type=_finite, default=None, help="seconds")
+    p.add_argument("--json", action="store_true", help="skriv resultatet som JSON (maskinlæsbart; målværdien tæller besparelser positivt)")
+    p.add_argument("--pool", type=_finite, default=None, help="puljen i alt over horisonten (1.000 kr.)")
+    p.add_argument("--max-risk", choices=["lav", "middel", "høj"], default=None, help="den højeste tilladte risiko")
+    p.add_argument("--objective", choices=list(OBJECTIVE_LABELS), default=None, help="målet, optimeringen gør så gunstigt som muligt")
+    p.add_argument("--solver", choices=["highs", "cbc"], default=None, help="løser: HiGHS (highs) eller CBC (cbc)")
+    p.add_argument("--time-limit", type=_finite, default=None, help="tidsgrænse i sekunder")
 
 
 _INTEGER = re.compile(r"\s*[+-]?[0-9]{1,30}\s*")
@@ -99,26 +119,26 @@ def _share(text: str) -> float:
 
 def register_commands(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     p = sub.add_parser("optimise", aliases=["optimize"],
-                       help="choose the best portfolio for a scenario (JSON file and/or flags)")
+                       help="find den bedste portefølje for et scenarie (fil og/eller flag)")
     _scenario_arguments(p)
     p.add_argument("--export", type=Path, default=None, metavar="FILE.xlsx",
-                   help="also write the Excel workbook of the result (the dashboard's export)")
-    p = sub.add_parser("frontier", help="the best objective as a function of the pool in total")
+                   help="skriv også resultatets Excel-projektmappe (som dashboardets eksport)")
+    p = sub.add_parser("frontier", help="puljekurven: den bedste målværdi for hver pulje i alt")
     _scenario_arguments(p)
     p.add_argument("--points", type=partial(_int_between, 2, MAX_FRONTIER_POINTS), default=50,
-                   help=f"evenly spaced pools from 0 (2 to {MAX_FRONTIER_POINTS})")
-    p = sub.add_parser("prices", help="the price of forcing each proposal in or out (toggle prices)")
+                   help=f"antal puljer med lige stor afstand fra 0 (2 til {MAX_FRONTIER_POINTS})")
+    p = sub.add_parser("prices", help="prisen for at tvinge hvert forslag med eller fra")
     _scenario_arguments(p)
-    p = sub.add_parser("alternatives", help="is the optimum unique, and the best other portfolios")
+    p = sub.add_parser("alternatives", help="er den bedste portefølje entydig, og de næstbedste porteføljer")
     _scenario_arguments(p)
     p.add_argument("--k", type=partial(_int_between, 0, MAX_ALTERNATIVES), default=5,
-                   help=f"how many alternatives (at most {MAX_ALTERNATIVES})")
-    p.add_argument("--tolerance", type=_share, default=0.02, help="largest share below the optimum")
-    p = sub.add_parser("simulate", help="simulated realised savings of the optimal portfolio, core index")
+                   help=f"antal alternativer (højst {MAX_ALTERNATIVES})")
+    p.add_argument("--tolerance", type=_share, default=0.02, help="største andel under den bedste målværdi (0,02 skrives 0.02)")
+    p = sub.add_parser("simulate", help="simulerede realiserede besparelser for den bedste portefølje og kerneindeks")
     _scenario_arguments(p)
     p.add_argument("--n", type=partial(_int_between, 1, MAX_WORLDS), default=1000,
-                   help=f"number of worlds (at most {MAX_WORLDS})")
-    p.add_argument("--seed", type=partial(_int_between, 0, 2**63 - 1), default=0)
+                   help=f"antal verdener (højst {MAX_WORLDS})")
+    p.add_argument("--seed", type=partial(_int_between, 0, 2**63 - 1), default=0, help="frø (samme frø, samme verdener)")
 
 
 def read_scenario_file(path: Path) -> bytes:
@@ -209,11 +229,20 @@ def run(args: argparse.Namespace, ds: DataSet) -> int:
     return EXIT_OK
 
 
+def _solver_name(solver: str) -> str:
+    return SOLVER_LABELS.get(solver, solver.upper())
+
+
+def _shown(maximised: float | None) -> str:
+    """The objective (maximised, savings positive) in the product's sign, in 1.000 kr."""
+    return fmt.tal(fmt.shown_objective(maximised))
+
+
 def print_result(sc: Scenario, inst: Instance, res: Result) -> None:
-    """A readable Danish report."""
+    """A readable Danish report (amounts in 1.000 kr., savings negative)."""
     y0, y1 = sc.horizon
     print(f"Mål: {OBJECTIVE_LABELS[sc.objective]} ({', '.join(sc.catalogues)}, {y0}-{y1}, {inst.unit})")
-    print(f"Status: {STATUS_TEXT[res.status]} – {res.solver.upper()}, {fmt.tal(res.solve_seconds * 1000, 1)} ms")
+    print(f"Status: {STATUS_TEXT[res.status]} – {_solver_name(res.solver)}, {fmt.tal(res.solve_seconds * 1000, 1)} ms")
     if res.explanation:
         print()
         print(res.explanation)
@@ -221,36 +250,37 @@ def print_result(sc: Scenario, inst: Instance, res: Result) -> None:
     if res.objective is None:
         print("Ingen løsning blev fundet inden for tidsgrænsen.")
         return
-    print(f"Målværdi (besparelser positive): {fmt.tal(res.objective)}")
+    print(f"{OBJECTIVE_TEXT}: {_shown(res.objective)}")
     print()
     chosen = [it for it in inst.items if (it.key, it.variant) in set(res.selected)]
-    print(f"Valgte forslag ({len(chosen)}):")
-    hdr = f"  {'Nøgle':<10} {'Variant':<8} {'Risiko':<7} {'Investering':>11} {'Heraf pulje':>11} {'Varig sidste år':>15} {'Netto':>10}"
+    print(f"Valgte forslag ({len(chosen)}), beløb over horisonten i {inst.unit}:")
+    hdr = (f"  {'Nøgle':<10} {'Variant':<8} {'Risiko':<7} {'Investering':>11} {'Heraf pulje':>11} "
+           f"{'Varig sidste år':>15} {'Nettoeffekt':>11}  ({KR})")
     print(hdr)
     for it in chosen:
         net = sum(it.permanent) + sum(it.investment)
         print(f"  {it.key:<10} {(it.variant or ''):<8} {it.risk_name:<7} {fmt.tal(sum(it.investment)):>11} "
-              f"{fmt.tal(it.pool_total):>11} {fmt.tal(it.permanent[-1]):>15} {fmt.tal(net):>10}")
+              f"{fmt.tal(it.pool_total):>11} {fmt.tal(it.permanent[-1]):>15} {fmt.tal(net):>11}")
     print()
     years = list(res.years)
-    print(f"  {'':<18}" + "".join(f"{y:>10}" for y in years) + f"{'I alt':>11}")
+    print(f"  {KR:<18}" + "".join(f"{y:>10}" for y in years) + f"{'I alt':>11}")
     rows = [("Investering", res.investment_by_year), ("Heraf puljen", res.pool_use_by_year),
-            ("Varige ændringer", res.permanent_by_year), ("Netto", res.net_by_year)]
+            ("Varige ændringer", res.permanent_by_year), ("Nettoeffekt", res.net_by_year)]
     for label, d in rows:
         print(f"  {label:<18}" + "".join(f"{fmt.tal(d[y]):>10}" for y in years) + f"{fmt.tal(sum(d.values())):>11}")
     pool = sc.pool
     if pool is not None:
         if pool.total is not None:
-            print(f"\nPuljen i alt: {fmt.tal(res.pool_use_total)} brugt af {fmt.tal(pool.total)}")
+            print(f"\nPuljen i alt: {fmt.tal(res.pool_use_total)} brugt af {fmt.tal(pool.total)} ({KR})")
         for y, cap in sorted(pool.per_year.items()):
-            print(f"Puljen i {y}: {fmt.tal(res.pool_use_by_year[y])} brugt af {fmt.tal(cap)}")
+            print(f"Puljen i {y}: {fmt.tal(res.pool_use_by_year[y])} brugt af {fmt.tal(cap)} ({KR})")
     others = [s for s in res.statuses if not s.chosen]
     if others:
         print("\nIkke valgt:")
         for s in others:
             label = CODE_LABELS[s.code] if s.code == Code.LEFT_OUT and not s.reason else s.reason
             print(f"  {s.label:<18} {label}")
-    print(f"\nBeløb i {inst.unit}; besparelser er negative.")
+    print(f"\nBeløb i {inst.unit}; besparelser er negative, udgifter og investeringer positive.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -346,30 +376,33 @@ ACTION_TEXT = {"force_in": "tving med", "force_out": "tving fra", "release": "fj
 def _print_frontier(sc: Scenario, fr: Any) -> None:
     y0, y1 = sc.horizon
     print(f"Puljekurve – mål: {OBJECTIVE_LABELS[sc.objective]} ({', '.join(sc.catalogues)}, {y0}-{y1}, {fr.unit})")
-    cur = "ingen" if fr.current_pool is None else fmt.tal(fr.current_pool)
-    print(f"Puljen fra 0 til {fmt.tal(fr.pool_max)} (puljen, der giver plads til alle tilladte forslag); "
-          f"scenariets pulje i alt: {cur}. Metode: {fr.method}, {fmt.tal(fr.seconds * 1000, 1)} ms")
+    cur = "ingen" if fr.current_pool is None else f"{fmt.tal(fr.current_pool)} ({KR})"
+    print(f"Puljen fra 0 til {fmt.tal(fr.pool_max)} ({KR}; puljen, der giver plads til alle tilladte forslag); "
+          f"scenariets pulje i alt: {cur}. Metode: {METHOD_TEXT.get(fr.method, 'eksakt optimering')}, "
+          f"{fmt.tal(fr.seconds * 1000, 1)} ms")
     print()
-    print(f"  {'Pulje':>10} {'Målværdi':>12} {'Status':<14} Ændring")
+    print(f"  {'Pulje':>10} {'Målværdi':>12} {'Status':<14} Ændring   (beløb i {KR}; målværdi: besparelse negativ)")
     for p in fr.points:
         change = ", ".join([f"+{x}" for x in p.entered] + [f"-{x}" for x in p.left])
-        print(f"  {fmt.tal(p.pool):>10} {fmt.tal(p.objective):>12} {STATUS_SHORT[p.status]:<14} {change}")
-    print(f"\nBeløb i {fr.unit}; målværdien tæller besparelser positivt. + kommer med, - går ud "
+        print(f"  {fmt.tal(p.pool):>10} {_shown(p.objective):>12} {STATUS_SHORT[p.status]:<14} {change}")
+    print(f"\nBeløb i {fr.unit}; målværdien vises som nettoeffekt: besparelse negativ. + kommer med, - går ud "
           "i forhold til den forrige pulje.")
 
 
 def _print_prices(sc: Scenario, inst: Instance, res: Result, prices: dict[str, Any]) -> None:
     _head(sc, inst, "Prisen for at tvinge hvert forslag")
-    print(f"Optimum nu: {fmt.tal(res.objective)} ({STATUS_TEXT[res.status]})")
+    print(f"Målværdi nu ({KR}; besparelse negativ): {_shown(res.objective)} ({STATUS_TEXT[res.status]})")
     print()
-    print(f"  {'Forslag':<10} {'Handling':<12} {'Ændring':>10} {'Målværdi efter':>15}  Status")
+    print(f"  {'Forslag':<10} {'Handling':<12} {'Ændring i nettoeffekt':>22} {'Målværdi efter':>15}  Status"
+          f"   (beløb i {KR})")
     for t in prices.values():
-        print(f"  {t.key:<10} {ACTION_TEXT[t.action]:<12} {fmt.tal(t.delta):>10} {fmt.tal(t.objective_after):>15}  "
+        print(f"  {t.key:<10} {ACTION_TEXT[t.action]:<12} {_shown(t.delta):>22} {_shown(t.objective_after):>15}  "
               f"{STATUS_SHORT[t.status]}")
     for t in prices.values():
         if t.explanation:
             print(f"\n{t.key} ({ACTION_TEXT[t.action]}): {t.explanation}")
-    print(f"\nBeløb i {inst.unit}. Ændring = målværdi efter - målværdi nu (negativ: det koster).")
+    print(f"\nBeløb i {inst.unit}; besparelse negativ. Ændring i nettoeffekt = målværdi efter - målværdi nu "
+          "(positiv: skiftet koster besparelse; negativ: større besparelse).")
 
 
 def _print_alternatives(sc: Scenario, inst: Instance, alts: Any) -> None:
@@ -378,15 +411,17 @@ def _print_alternatives(sc: Scenario, inst: Instance, alts: Any) -> None:
         print("Ingen portefølje overholder reglerne." if alts.status == "infeasible"
               else "Tidsgrænsen blev nået, før en løsning blev fundet.")
         return
-    print(f"Optimum: {fmt.tal(alts.optimum)} – {'entydigt' if alts.unique else 'ikke entydigt (en anden portefølje er lige så god)'}")
-    print(f"Alternativer inden for {fmt.pct(alts.tolerance, 1)} af optimum: {len(alts.items)}")
+    print(f"Den bedste portefølje, målværdi ({KR}; besparelse negativ): {_shown(alts.optimum)} – "
+          f"{'entydig' if alts.unique else 'ikke entydig (en anden portefølje er lige så god)'}")
+    print(f"Alternativer inden for {fmt.pct(alts.tolerance, 1)} af den bedste: {len(alts.items)}")
     for a in alts.items:
-        print(f"\n  {a.rank}. {fmt.tal(a.objective)} (−{fmt.tal(a.gap)}, {fmt.pct(a.gap_share, 2)})")
+        print(f"\n  {a.rank}. {OBJECTIVE_TEXT}: {_shown(a.objective)} – besparelsen er {fmt.tal(a.gap)} ({KR}) "
+              f"mindre end den bedstes ({fmt.pct(a.gap_share, 2)})")
         print(f"     Med: {', '.join(a.added) or '–'}   Ud: {', '.join(a.removed) or '–'}")
         pins = ", ".join(f"{k}: {v}" for k, v in a.variants.items())
         print(f"     Vælg den ved at tvinge med: {', '.join(a.force_in) or '–'}; tvinge fra: "
               f"{', '.join(a.force_out) or '–'}" + (f"; varianter: {pins}" if pins else ""))
-    print(f"\nBeløb i {inst.unit}; besparelser positive.")
+    print(f"\nBeløb i {inst.unit}; besparelse negativ.")
 
 
 def _print_simulation(sc: Scenario, inst: Instance, res: Result, sim: Any) -> None:
@@ -395,12 +430,13 @@ def _print_simulation(sc: Scenario, inst: Instance, res: Result, sim: Any) -> No
           "besparelserne pr. risiko (middel / spredning): "
           + "; ".join(f"{k} {fmt.tal(v.mean, 2)} / {fmt.tal(v.spread, 2)}" for k, v in sim.spreads.items()))
     print()
-    print(f"Besparelse over horisonten (den optimale portefølje, {len(res.selected)} forslag):")
-    print(f"  Efter dokumenterne        {fmt.tal(sim.deterministic_savings):>10}")
-    print(f"  Pessimistisk (P10)        {fmt.tal(sim.savings_p10):>10}")
-    print(f"  Median (P50)              {fmt.tal(sim.savings_p50):>10}")
-    print(f"  Optimistisk (P90)         {fmt.tal(sim.savings_p90):>10}")
-    print(f"  Tilbagebetalt i horisonten {fmt.pct(sim.prob_repaid, 1):>9} af verdenerne")
+    rows = [("Efter dokumenterne", sim.deterministic_net), *sim.percentiles()]
+    width = max(len(name) for name, _ in rows)
+    print(f"Nettoeffekt over horisonten ({KR}; besparelse negativ), den optimale portefølje med "
+          f"{len(res.selected)} forslag:")
+    for name, value in rows:
+        print(f"  {name:<{width}}  {fmt.tal(value):>10}")
+    print(f"  {'Tilbagebetalt inden for horisonten':<{width}}  {fmt.pct(sim.prob_repaid, 1):>10} af verdenerne")
     if sim.core_index:
         print("\nKerneindeks (andel af verdenerne, hvor forslaget er i den optimale portefølje):")
         chosen = {k for k, _ in res.selected}
@@ -409,4 +445,4 @@ def _print_simulation(sc: Scenario, inst: Instance, res: Result, sim: Any) -> No
             print(f"  {key:<10} {fmt.pct(share, 1):>8}  {mark}")
     if sim.worlds_not_optimal:
         print(f"\n{sim.worlds_not_optimal} verdener blev ikke løst til bevist optimum.")
-    print(f"\nBeløb i {inst.unit}; besparelser positive.")
+    print(f"\nBeløb i {inst.unit}; besparelse negativ.")

@@ -1,9 +1,13 @@
 """Comparison of two scenarios' portfolios: which proposals differ, the key figures side by side and
 the måltal per udvalg and year.
 
-Amounts are each scenario's own (1.000 kr. at its base p/l, see `Comparison.units`), with the
-documents' sign convention: savings negative. A payback that never happens is NaN (`fmt.tal`
-shows it as '–').
+Amounts are each scenario's own (1.000 kr. at its base p/l, see `Comparison.units`; the dashboard
+shows them in mio. kr., `Comparison.mio_units`), with the documents' sign convention: savings
+negative. A payback that never happens is NaN (`fmt.tal` shows it as '–'). `FIGURE_UNITS` says
+which figures are amounts.
+
+The settings that differ (`settings_differences`) are worded as people read them: amounts in mio.
+kr. with every decimal typed ('15,0 mio. kr.'), shares in %, names instead of codes.
 """
 
 from __future__ import annotations
@@ -19,12 +23,13 @@ from .scenario import Scenario
 
 FIGURE_LABELS: tuple[str, ...] = (
     "Nettoeffekt over horisonten",
-    "Varig årlig effekt",
+    "Varig årlig effekt (besparelse negativ)",
     "Investering i alt",
     "Puljeforbrug",
     "Antal forslag",
     "Tilbagebetalingstid (år)",
 )
+FIGURE_UNITS: tuple[str, ...] = ("amount", "amount", "amount", "amount", "count", "years")
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,23 @@ class Comparison:
     @property
     def same_unit(self) -> bool:
         return self.units[0] == self.units[1]
+
+    @property
+    def mio_units(self) -> tuple[str, str]:
+        """The units as people read the amounts: 'mio. kr., 2020 p/l'."""
+        a, b = self.units
+        return a.replace("1.000 kr.", "mio. kr."), b.replace("1.000 kr.", "mio. kr.")
+
+
+def amount_text(amount_1000kr: float, decimals: int = 2) -> str:
+    """An amount of a comparison as people read it: '-185,03 mio. kr.'."""
+    return fmt.mio(amount_1000kr, decimals)
+
+
+def exact_mio_text(amount_1000kr: float) -> str:
+    """An amount a person typed, in mio. kr. with every decimal it has and at least one: 20000 ->
+    '20,0 mio. kr.', 15250.5 -> '15,2505 mio. kr.'."""
+    return f"{fmt.tal_exact(amount_1000kr / 1000, 9, 1)} mio. kr."
 
 
 def _figures(kf: KeyFigures) -> tuple[float, ...]:
@@ -71,16 +93,20 @@ def compare(ds: DataSet, a: Scenario, ra: Result, b: Scenario, rb: Result) -> Co
 
 def _setting_text(value: object) -> str:
     """A setting's value as the dashboard shows it (Danish numbers, ja/nej)."""
-    from .export import INT_FORMAT, PCT_FORMAT, Num  # noqa: PLC0415 - the labels live with the export
+    from .export import INT_FORMAT, PCT_FORMAT, Mio, Num  # noqa: PLC0415 - the labels live with the export
 
     if isinstance(value, bool):
         return "ja" if value else "nej"
+    if isinstance(value, Mio):
+        return exact_mio_text(value.amount)
+    if isinstance(value, int | float):
+        return exact_mio_text(value)
     if isinstance(value, Num):
         if value.format == PCT_FORMAT:
             return fmt.pct(value.value, 1)
         if value.format == INT_FORMAT:
             return str(int(value.value))
-        return fmt.tal(value.value)
+        return fmt.tal_exact(value.value)
     return str(value)
 
 

@@ -8,7 +8,11 @@ After one conflict is found its rules (not the forced-in proposals) are set asid
 repeats, so independent conflicts are reported too.
 
 Each conflict is then phrased with its numbers, computed by solving small auxiliary models
-(e.g. the least pool the forced proposals need, given the conflict's other rules).
+(e.g. the least pool the forced proposals need, given the conflict's other rules). Amounts are
+said as people say them, in mio. kr. with the unit: an amount the user set with every decimal it
+has ("puljen i alt (5,0 mio. kr.)", `mio_exact`), an amount that is needed rounded up, never
+below what is needed ("kræver mindst 29,15 mio. kr.", `mio_at_least`), other computed amounts to
+2 decimals. Internally and in JSON numbers amounts stay in 1.000 kr.
 """
 
 from __future__ import annotations
@@ -17,9 +21,22 @@ import time
 from collections.abc import Callable, Sequence
 
 from . import fmt
-from .optimiser import RISK_NAMES, RISKY_FROM, Conflict, Instance, Item, Rule, solve_model
+from .fmt import mio_at_least, mio_exact
+from .optimiser import (
+    RISK_NAMES,
+    RISKY_FROM,
+    Conflict,
+    Instance,
+    Item,
+    Rule,
+    solve_model,
+)
 
 _EPS = 1e-7
+
+
+def pl_text(inst: Instance) -> str:
+    return f"{inst.base_year} p/l"
 
 
 class Oracle:
@@ -112,9 +129,9 @@ def rule_label(inst: Instance, rule: Rule) -> str:
     """The rule as the user set it, for 'lemp mindst én af ...'."""
     r = inst.rules
     if rule.kind == "pool_total":
-        return f"puljen i alt ({fmt.tal(r.pool_total)})"
+        return f"puljen i alt ({mio_exact(r.pool_total or 0.0)})"
     if rule.kind == "pool_year":
-        return f"puljen i {rule.year} ({fmt.tal(inst.pool_year_amount(rule.year))})"
+        return f"puljen i {rule.year} ({mio_exact(inst.pool_year_amount(rule.year))})"
     if rule.kind == "max_risk":
         return f"den højeste tilladte risiko ({RISK_NAMES[r.max_risk or 0]})"
     if rule.kind == "max_payback":
@@ -201,7 +218,7 @@ def _requires(inst: Instance, key: str) -> tuple[str, ...]:
 
 def _phrase(inst: Instance, core: list[Rule], every: list[Rule], oracle: Oracle) -> Conflict:
     r = inst.rules
-    unit = inst.unit
+    pl = pl_text(inst)
     forced, via = _must(core)
     forced_set = set(forced)
     mentioned: set[str] = set()
@@ -230,18 +247,19 @@ def _phrase(inst: Instance, core: list[Rule], every: list[Rule], oracle: Oracle)
         found = oracle.minimum(ctx, use)
         if found is None:
             where = "i alt" if rule.kind == "pool_total" else f"i {rule.year}"
-            sentences.append(f"Puljen {where} ({fmt.tal(cap)}) rækker ikke til de tvungne forslag.")
+            sentences.append(f"Puljen {where} ({mio_exact(cap)}) rækker ikke til de tvungne forslag.")
             mentioned.update(forced)
             return
         need, chosen = found
         who = _subject(inst, chosen, use, fset)
         mentioned.update(inst.items[i].key for i in chosen if use[i] > _EPS)
         if rule.kind == "pool_total":
-            sentences.append(f"{capitalised(who)} kræver mindst {fmt.tal(need)} ({unit}) af puljen, "
-                             f"men puljen er {fmt.tal(cap)}.")
+            # the sentence ends with the unit's own full stop ("... 5,0 mio. kr.")
+            sentences.append(f"{capitalised(who)} kræver mindst {mio_at_least(need)} ({pl}) af puljen, "
+                             f"men puljen er {mio_exact(cap)}")
         else:
-            sentences.append(f"Puljen i {rule.year} er {fmt.tal(cap)}, men {who} kræver mindst "
-                             f"{fmt.tal(need)} ({unit}) i {rule.year}.")
+            sentences.append(f"Puljen i {rule.year} er {mio_exact(cap)}, men {who} kræver mindst "
+                             f"{mio_at_least(need)} ({pl}) i {rule.year}.")
 
     def allowed(key: str, rule: Rule) -> list[int]:
         """Items of `key` that the conflict's other rules leave selectable."""
@@ -330,7 +348,8 @@ def _risky_share_sentence(inst: Instance, core: list[Rule], oracle: Oracle, forc
              if inst.items[i].risk >= RISKY_FROM and inst.items[i].pool_total > _EPS]
     mentioned.update(inst.items[i].key for i in chosen)
     return (f"{head}, men med de tvungne forslag bliver andelen mindst {fmt.pct(ratio)} "
-            f"({fmt.tal(rr)} af {fmt.tal(tt)}, {inst.unit}); forslag med middel eller høj risiko: {join_names(names)}.")
+            f"({fmt.mio(rr, 2)} af {fmt.mio(tt, 2)}, {pl_text(inst)}); forslag med middel eller høj risiko: "
+            f"{join_names(names)}.")
 
 
 def _least_share(inst: Instance, rules: Sequence[Rule],

@@ -12,15 +12,33 @@ labels, descriptions, notes, reasons) is never written as a formula:
   (`safe_text`). A text that is a plain number (``-1300``, ``-12,5``) is left as it is: it cannot
   run anything. Numbers are written as numbers.
 
-**Numbers in the workbook** are numbers (never text) with the format ``#,##0`` (Excel shows the
-user's own separators), stored rounded to 6 decimals (a thousandth of a krone), so each equals the
-dashboard's figure (`KeyFigures`, `Result`) rounded to 6 decimals.
+**Numbers in the workbook** are numbers (never text). Amounts are in **mio. kr.** (what people
+read and say at the table): a cell holds the figure in 1.000 kr. divided by 1.000, rounded to 9
+decimals (a thousandth of a krone), with the format ``#,##0.00`` (Excel shows the user's own
+separators: ``-185,03``); amounts a person typed (the pool) keep every decimal they have
+(``#,##0.00####``). The unit is in each sheet's title row (row 2, repeated on every printed page)
+and in the column header where a sheet mixes units. Only the sheet "Afvigelser" keeps the
+documents' own unit, 1.000 kr. in the proposal's own p/l, so each figure can be found in its
+document; its title and headers say so. Counts, years and shares have their own formats.
+
+**Sign convention everywhere**: the documents' (savings negative, costs positive), also for the
+optimiser's objective (`fmt.shown_objective`) and the toggle prices, which are the change in net
+effect (``-delta``: negative = a larger saving).
+
+**Ready to forward.** Every sheet prints landscape, fitted to the page width (as many pages down
+as needed), on A4, with the title and header rows (1-3) repeated on every page and "Side n af m"
+in the footer. No cell holds an internal code (status codes, solver ids, enum names, file names
+of source documents): statuses, solvers and sources are named in Danish (`SOLVER_LABELS`,
+`source_title`). The scenario as JSON (to load it again) is in the workbook's document properties,
+not in a cell: custom properties ``Scenarie (JSON) 1``, ``2`` … of at most 255 characters each
+(what Excel keeps of a text property), to be joined in order (`scenario_from_workbook`).
 
 **CSV format.** Made for Excel with Danish regional settings, which is what a Danish municipal
 economist opens it with: UTF-8 *with BOM* (so Excel reads æ, ø, å), ``;`` as separator (Danish
-Excel's list separator), decimal comma and no thousands separator (``-1274,51``), CRLF line ends.
-Amounts are in 1.000 kr. at the scenario's p/l, rounded to three decimals (whole kroner); the unit
-is in the column ``Enhed``. Sign convention everywhere: the documents' (savings negative).
+Excel's list separator), decimal comma and no thousands separator (``-185,0315``), CRLF line ends.
+Amounts are as in the workbook: mio. kr. at the scenario's p/l, savings negative, rounded to six
+decimals (whole kroner), with the unit in every amount column's header and in the column
+``Enhed``.
 """
 
 from __future__ import annotations
@@ -35,6 +53,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from openpyxl import Workbook
+from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -45,7 +64,7 @@ from .figures import investment, net, permanent, variant_figures
 from .flows import Flows, variant_flows
 from .keyfigures import KeyFigures, scenario_key_figures
 from .model import DataSet, Styring, Variant
-from .optimiser import CODE_LABELS, Result
+from .optimiser import CODE_LABELS, SOLVER_LABELS, Result
 from .register import compute_register
 from .scenario import OBJECTIVE_LABELS, Scenario, flow_settings
 from .tables import tabel1
@@ -55,11 +74,18 @@ _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?\Z")
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _MAX_CELL = 32_767
 
-AMOUNT_FORMAT = "#,##0"
+AMOUNT_FORMAT = "#,##0.00"  # amounts in mio. kr. (tables: 2 decimals)
+EXACT_FORMAT = "#,##0.00####"  # typed amounts in mio. kr.: every decimal they have
+KR_FORMAT = "#,##0"  # the register's amounts, in the documents' 1.000 kr.
 INT_FORMAT = "0"
 PCT_FORMAT = "0.0%"
 INDEX_FORMAT = "0.00"
 STORED_DECIMALS = 6
+MIO_DECIMALS = 9  # an amount in mio. kr. to a thousandth of a krone
+CSV_MIO_DECIMALS = 6  # an amount in mio. kr. in CSV, to whole kroner
+PRINT_TITLE_ROWS = "1:3"  # the title, the unit and the header row repeat on every printed page
+SCENARIO_PROPERTY = "Scenarie (JSON)"  # custom document properties "Scenarie (JSON) 1", "2", … (joined in order)
+PROPERTY_CHARS = 255  # the longest text property Excel keeps
 
 SHEETS = ("Forudsætninger", "Nøgletal", "Valgte forslag", "Økonomi pr. år", "Måltal pr. udvalg",
           "Alle forslag", "Afvigelser")
@@ -70,8 +96,26 @@ ALIGNMENT_TEXT = {
     "forskudt": "forskudt: et forslags første år flyttes til horisontens første år",
     "kalender": "kalender: forslagenes egne kalenderår bruges",
 }
-SIGN_TEXT = ("Besparelser er negative, udgifter og investeringer positive (dokumenternes fortegn). "
-             "Målværdien tæller besparelser positivt.")
+SIGN_TEXT = "Besparelser er negative, udgifter og investeringer positive (dokumenternes fortegn)."
+OBJECTIVE_VALUE_LABEL = "Målværdi (mio. kr.; besparelse negativ)"
+PRICE_HEADER = "Ændring i nettoeffekt ved skift (mio. kr.; negativ = større besparelse)"
+NO_PRICE = "Ingen løsning ved skiftet"
+REGISTER_KINDS = {"total": "Total i dokumentet", "detaljerække": "Detaljerække", "udvalgstabel": "Udvalgstabel",
+                  "tilbagebetalingstid": "Tilbagebetalingstid", "styringsområde": "Styringsområde udledt"}
+
+# The source documents of the built-in catalogues by file name, named as the documents name
+# themselves (first lines); an uploaded catalogue's source is shown as its catalogue states it.
+SOURCE_TITLES = {
+    "000_24239eb3fbd11930.txt": "Business case \"Pilotprojekt vedr. helhedsorienteret indsats for udsatte familier\" "
+                                "(Smarte investeringer i kernevelfærden)",
+    "001_26f18f534cdc8a4f.txt": "Løsningsbeskrivelse \"Helhedsorienteret indsats for udsatte familier\"",
+    "002_2c93b4891c97f09c.txt": "Investeringskatalog (offentlig version)",
+    "003_f46e4a4487877893.txt": "Orientering til Socialudvalget vedr. pilotprojekt om en helhedsorienteret indsats "
+                                "for udsatte familier",
+    "004_7f2dc314c006b409.txt": "Business case \"BU06: Investeringsforslag – større flow og mere systematisk "
+                                "opfølgning i familiebaserede indsatser\" (Smarte investeringer i kernevelfærden)",
+}
+_FILE_NAME = re.compile(r"(?<![\w.-])[\w-]+\.(?:txt|pdf|docx?|xlsx?|csv|html?)(?![\w-])", re.IGNORECASE)
 
 
 # --------------------------------------------------------------------------------------------
@@ -92,16 +136,39 @@ def looks_like_formula(value: str) -> bool:
     return value.startswith(FORMULA_START) and not _PLAIN_NUMBER.match(value)
 
 
-def csv_number(x: float | None) -> str:
-    """A number for Danish Excel: decimal comma, no thousands separator, at most 3 decimals."""
+def csv_number(x: float | None, decimals: int = 3) -> str:
+    """A number for Danish Excel: decimal comma, no thousands separator, at most `decimals` decimals."""
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return ""
-    r = round(float(x), 3)
+    r = round(float(x), decimals)
     if r == 0:
         return "0"
     if r == int(r):
         return str(int(r))
-    return f"{r:.3f}".rstrip("0").replace(".", ",")
+    return f"{r:.{decimals}f}".rstrip("0").replace(".", ",")
+
+
+def source_title(ds: DataSet, file_name: str) -> str:
+    """A source document by its name instead of its file name: the document's own title
+    (`SOURCE_TITLES`), else the name of the catalogue that cites it, else the text as it is (an
+    uploaded catalogue may name its document in words)."""
+    name = file_name.strip()
+    if name in SOURCE_TITLES:
+        return SOURCE_TITLES[name]
+    if _FILE_NAME.fullmatch(name):
+        for cat in ds.catalogues:
+            if cat.source_document.strip() == name:
+                return cat.name
+    return name
+
+
+def readable_sources(ds: DataSet, text: str) -> str:
+    """`text` with every file name of a known source document replaced by its title, in quotes."""
+    def title(m: re.Match[str]) -> str:
+        t = source_title(ds, m.group(0))
+        return m.group(0) if t == m.group(0) else f"«{t}»"
+
+    return _FILE_NAME.sub(title, text)
 
 
 def scenario_json(scenario: Scenario) -> str:
@@ -123,7 +190,7 @@ class _Context:
     variants: tuple[Variant, ...]  # the selected variants, in the result's order
     flows: dict[tuple[str, str | None], Flows]
     kf: KeyFigures
-    unit: str
+    unit: str  # the unit of the amounts people read: mio. kr. at the base p/l
 
 
 def _variant(ds: DataSet, key: str, name: str | None) -> Variant:
@@ -135,7 +202,7 @@ def _context(ds: DataSet, scenario: Scenario, result: Result) -> _Context:
     variants = tuple(_variant(ds, k, n) for k, n in result.selected)
     flows = {(v.key, v.name): variant_flows(v, settings) for v in variants}
     kf = scenario_key_figures(ds, scenario, result.selected, flows)
-    return _Context(ds, scenario, result, scenario.years, variants, flows, kf, fmt.unit(scenario.base_year))
+    return _Context(ds, scenario, result, scenario.years, variants, flows, kf, fmt.mio_unit(scenario.base_year))
 
 
 def _in_scope(ds: DataSet, scenario: Scenario) -> list[Variant]:
@@ -180,20 +247,24 @@ def _economy_lines(c: _Context) -> list[_Line]:
 
 
 def _price_cell(prices: Mapping[str, object] | None, v: Variant) -> float | str | None:
+    """The toggle price of `v` as the change in net effect (1.000 kr., savings negative: ``-delta``),
+    a text as given, `NO_PRICE` when the toggle has no portfolio, "" when there is no price. A
+    number and an object with that `delta` give the same cell (the dashboard passes numbers, the
+    CLI `TogglePrice` objects)."""
     if prices is None:
         return None
-    value = prices.get(v.label, prices.get(v.key))
-    if value is None:
+    label = v.label if v.label in prices else v.key
+    if label not in prices:
         return ""
+    value = prices[label]
+    if value is not None and not isinstance(value, int | float | str):
+        value = getattr(value, "delta", None)
+    if value is None:
+        return NO_PRICE
     if isinstance(value, bool):
-        return str(value)
+        return "ja" if value else "nej"
     if isinstance(value, int | float):
-        return float(value) if math.isfinite(value) else ""
-    delta = getattr(value, "delta", "no delta")
-    if delta is None:
-        return "–"
-    if isinstance(delta, int | float) and not isinstance(delta, bool):
-        return float(delta)
+        return -float(value) + 0.0 if math.isfinite(value) else ""
     return str(value)
 
 
@@ -203,6 +274,7 @@ def _price_cell(prices: Mapping[str, object] | None, v: Variant) -> float | str 
 
 
 def _csv(rows: Sequence[Sequence[object]]) -> str:
+    """Rows as CSV for Danish Excel; a plain number is an amount in 1.000 kr., written in mio. kr."""
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     for row in rows:
@@ -213,26 +285,32 @@ def _csv(rows: Sequence[Sequence[object]]) -> str:
             elif isinstance(v, bool):
                 out.append("ja" if v else "nej")
             elif isinstance(v, int | float):
-                out.append(csv_number(v))
+                out.append(csv_number(v / 1000, CSV_MIO_DECIMALS))
             else:
                 out.append(safe_text(str(v)))
         w.writerow(out)
     return "\ufeff" + buf.getvalue()
 
 
+def _catalogue_name(ds: DataSet, cid: str) -> str:
+    return next((cat.name for cat in ds.catalogues if cat.id == cid), cid)
+
+
 def selected_csv(ds: DataSet, scenario: Scenario, result: Result) -> str:
-    """The selected proposals, one row each: key, variant, title, risk, then investment, permanent
-    change and net effect per horizon year and in total (1.000 kr. at the scenario's p/l)."""
+    """The selected proposals, one row each: key, variant, title, catalogue (by name), risk, then
+    investment, permanent change and net effect per horizon year and in total (mio. kr. at the
+    scenario's p/l, savings negative; the unit in every amount column's header)."""
     c = _context(ds, scenario, result)
     ys = c.years
     head: list[object] = ["Nøgle", "Variant", "Titel", "Katalog", "Risiko"]
-    for name in ("Investering", "Varig ændring", "Nettoeffekt"):
-        head += [f"{name} {y}" for y in ys] + [f"{name} i alt"]
+    for name in ("Investering", "Varig ændring (besparelse negativ)", "Nettoeffekt"):
+        head += [f"{name} {y} (mio. kr.)" for y in ys] + [f"{name} i alt (mio. kr.)"]
     head.append("Enhed")
     rows: list[list[object]] = [head]
     for v in c.variants:
         fl = c.flows[(v.key, v.name)]
-        row: list[object] = [v.key, v.name or "", v.proposal.title, v.proposal.catalogue, v.proposal.risk.value]
+        row: list[object] = [v.key, v.name or "", v.proposal.title, _catalogue_name(ds, v.proposal.catalogue),
+                             v.proposal.risk.value]
         for d in (investment(fl), permanent(fl), net(fl)):
             row += [d[y] for y in ys] + [sum(d[y] for y in ys)]
         row.append(c.unit)
@@ -242,9 +320,11 @@ def selected_csv(ds: DataSet, scenario: Scenario, result: Result) -> str:
 
 def economy_csv(ds: DataSet, scenario: Scenario, result: Result) -> str:
     """The portfolio's economy per year (as the sheet 'Økonomi pr. år'): investments and permanent
-    changes by styringsområde, net effect, cumulative net effect and the pool."""
+    changes by styringsområde, net effect, cumulative net effect and the pool (mio. kr., savings
+    negative; the unit in every amount column's header)."""
     c = _context(ds, scenario, result)
-    rows: list[list[object]] = [["Post", "Styringsområde", *[str(y) for y in c.years], "I alt", "Enhed"]]
+    rows: list[list[object]] = [["Post", "Styringsområde", *[f"{y} (mio. kr.)" for y in c.years], "I alt (mio. kr.)",
+                                 "Enhed"]]
     for ln in _economy_lines(c):
         rows.append([ln.label, ln.sub, *[ln.values.get(y) for y in c.years], ln.total, c.unit])
     return _csv(rows)
@@ -257,10 +337,25 @@ def economy_csv(ds: DataSet, scenario: Scenario, result: Result) -> str:
 
 @dataclass(frozen=True)
 class Num:
-    """A number with an explicit Excel number format (plain floats/ints get '#,##0')."""
+    """A number stored as it is, with an explicit Excel number format (a count, a year, a share,
+    an amount in the documents' 1.000 kr.). Plain floats and ints are amounts, see `Mio`."""
 
     value: float | int
+    format: str = INT_FORMAT
+
+
+@dataclass(frozen=True)
+class Mio:
+    """An amount given in 1.000 kr., stored in mio. kr. (`mio_value`) with a 2-decimal format, or
+    `EXACT_FORMAT` for an amount a person typed. A plain float or int in a row is a `Mio`."""
+
+    amount: float | int  # in 1.000 kr.
     format: str = AMOUNT_FORMAT
+
+
+def mio_value(amount_1000kr: float) -> float:
+    """What a workbook cell stores for an amount in 1.000 kr.: mio. kr., to a thousandth of a krone."""
+    return round(amount_1000kr / 1000, MIO_DECIMALS) + 0.0
 
 
 _BOLD = Font(bold=True)
@@ -294,20 +389,20 @@ class _Sheet:
             return
         cell = self.ws.cell(row=row, column=col)
         width: float
+        if isinstance(value, bool):
+            value = "ja" if value else "nej"
+        elif isinstance(value, int | float):
+            value = Mio(value)
         if isinstance(value, Num):
             cell.value = _stored(value.value)
             cell.number_format = value.format
             width = len(fmt.tal(float(value.value))) + 2
-        elif isinstance(value, bool):
-            cell.value = "ja" if value else "nej"
-            cell.data_type = "s"
-            width = 5
-        elif isinstance(value, int | float):
-            if isinstance(value, float) and not math.isfinite(value):
+        elif isinstance(value, Mio):
+            if not math.isfinite(value.amount):
                 return
-            cell.value = _stored(value)
-            cell.number_format = AMOUNT_FORMAT
-            width = len(fmt.tal(float(value))) + 2
+            cell.value = mio_value(value.amount)
+            cell.number_format = value.format
+            width = len(fmt.tal_exact(cell.value, 6, 2)) + 2
         else:
             text = _clean(str(value))
             cell.value = text
@@ -350,6 +445,21 @@ class _Sheet:
             self.ws.column_dimensions[get_column_letter(col)].width = max(min_width, w)
         for col, w in (fixed or {}).items():
             self.ws.column_dimensions[get_column_letter(col)].width = w
+        print_setup(self.ws)
+
+
+def print_setup(ws: Worksheet) -> None:
+    """Ready to print and forward: landscape A4, fitted to the page width (any number of pages
+    down), the title, unit and header rows on every page, page numbers in the footer."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = PRINT_TITLE_ROWS
+    ws.print_options.horizontalCentered = False
+    ws.oddFooter.left.text = "&A"
+    ws.oddFooter.right.text = "Side &P af &N"
 
 
 def _year_cells(values: Mapping[int, float | None], years: Sequence[int]) -> list[object]:
@@ -358,8 +468,8 @@ def _year_cells(values: Mapping[int, float | None], years: Sequence[int]) -> lis
 
 def assumption_rows(ds: DataSet, s: Scenario, unit: str) -> list[tuple[str, object, str]]:
     """Every setting of `s` as (Danish label, value, explanation), as the sheet "Forudsætninger"
-    lists them; values are text, booleans or `Num`. Also what a comparison of two scenarios
-    compares (`portfolio.compare.settings_differences`)."""
+    lists them; values are text, booleans, `Num` or `Mio` (an amount, typed: exact). Also what a
+    comparison of two scenarios compares (`portfolio.compare.settings_differences`)."""
     none = "Ingen grænse"
 
     def keys_text(keys: Sequence[str]) -> str:
@@ -373,7 +483,7 @@ def assumption_rows(ds: DataSet, s: Scenario, unit: str) -> list[tuple[str, obje
          "Forslagene i disse kataloger kan vælges"),
         ("Pris- og lønniveau (basisår)", Num(s.base_year, INT_FORMAT), "Alle beløb er omregnet til dette p/l-niveau"),
         ("Horisont", f"{s.horizon[0]}-{s.horizon[1]}", "Årene, som målet og puljen gælder for"),
-        ("Mål", OBJECTIVE_LABELS[s.objective], "Det, optimeringen gør så stort som muligt (besparelser positive)"),
+        ("Mål", OBJECTIVE_LABELS[s.objective], "Det, optimeringen gør så gunstigt som muligt: den største besparelse"),
         ("Diskonteringsrate", Num(s.discount_rate, PCT_FORMAT), "Bruges kun ved målet nutidsværdi"),
         ("Ekstra år i nutidsværdien", Num(s.npv_extra_years, INT_FORMAT),
          "År efter horisonten, hvor sidste års varige effekt regnes med (kun nutidsværdi)"),
@@ -381,10 +491,11 @@ def assumption_rows(ds: DataSet, s: Scenario, unit: str) -> list[tuple[str, obje
     if s.pool is None:
         rows.append(("Investeringspulje", "Ingen pulje", "Investeringerne er ikke begrænset af en pulje"))
     else:
-        rows.append(("Investeringspulje i alt", Num(s.pool.total) if s.pool.total is not None else none,
+        rows.append(("Investeringspulje i alt", Mio(s.pool.total, EXACT_FORMAT) if s.pool.total is not None else none,
                      f"Loft over de puljedækkede investeringer over horisonten ({unit})"))
         for y, a in sorted(s.pool.per_year.items()):
-            rows.append((f"Investeringspulje {y}", Num(a), f"Loft over de puljedækkede investeringer i {y}"))
+            rows.append((f"Investeringspulje {y}", Mio(a, EXACT_FORMAT),
+                         f"Loft over de puljedækkede investeringer i {y} ({unit})"))
     rows += [
         ("Puljen dækker", ", ".join(x.value for x in s.pool_covers) or "Ingen styringsområder",
          "Investeringer i disse styringsområder tæller i puljen"),
@@ -404,7 +515,7 @@ def assumption_rows(ds: DataSet, s: Scenario, unit: str) -> list[tuple[str, obje
         ("Afhængigheder respekteres", s.dependencies, "Et forslag, der kræver et andet, vælges kun sammen med det"),
         ("Placering af ældre business cases", ALIGNMENT_TEXT[s.alignment], ""),
         ("Varige ændringer fortsætter efter tabellens sidste år", s.extend_permanent, ""),
-        ("Løser", s.solver, ""),
+        ("Løser", SOLVER_LABELS.get(s.solver, s.solver.upper()), "Programmet, der finder den bedste portefølje"),
         ("Tidsgrænse (sekunder)", Num(s.time_limit, "0.0"), ""),
     ]
     return rows
@@ -418,8 +529,9 @@ def _sheet_assumptions(sh: _Sheet, c: _Context, created: datetime) -> None:
                                             "Tidspunktet for udtrækket")]
     rows += assumption_rows(c.ds, s, c.unit)
     rows += [("Fortegn", SIGN_TEXT, ""),
-             ("Scenariet som JSON", json.dumps(s.to_json(), ensure_ascii=False),
-              "Kan indlæses igen (samme format som kommandolinjen)")]
+             ("Scenariet som fil", "I projektmappens egenskaber (Filer > Oplysninger > Egenskaber > Avancerede "
+              "egenskaber > Brugerdefineret)", "Hent den som 'Scenarie (JSON)' i dashboardet; kommandolinjen læser den "
+              "med --scenario")]
     for label, value, expl in rows:
         sh.row([label, value, expl])
 
@@ -444,8 +556,9 @@ def _sheet_assumptions(sh: _Sheet, c: _Context, created: datetime) -> None:
     sh.row(["Kataloger"], _BOLD)
     sh.row(["Id", "Navn", "Budgetrunde", "p/l", "Kildedokument", "Antal forslag", "Med i scenariet", "Note"], _BOLD)
     for cat in ds.catalogues:
-        sh.row([cat.id, cat.name, cat.budget_round, Num(cat.price_level_year, INT_FORMAT), cat.source_document,
-                Num(len(cat.proposals), INT_FORMAT), cat.id in s.catalogues, cat.note])
+        sh.row([cat.id, cat.name, cat.budget_round, Num(cat.price_level_year, INT_FORMAT),
+                source_title(ds, cat.source_document), Num(len(cat.proposals), INT_FORMAT), cat.id in s.catalogues,
+                readable_sources(ds, cat.note)])
     sh.finish(fixed={1: 42, 2: 50, 3: 60})
 
 
@@ -456,15 +569,19 @@ def _sheet_key_figures(sh: _Sheet, c: _Context) -> None:
     sh.header(["Nøgletal", "Værdi", "Forklaring"])
     total_inv = sum(kf.investment_by_year.values())
     rows: list[tuple[str, object, str]] = [
-        ("Status", STATUS_LABELS.get(r.status, r.status), r.explanation or ""),
-        ("Mål", OBJECTIVE_LABELS.get(r.objective_kind, r.objective_kind), ""),
-        ("Målværdi (besparelser positive)", r.objective, "Inklusive eventuelle risikofradrag"),
-        ("Nettoeffekt over horisonten", kf.net_total, f"Sum af nettoeffekten {ys[0]}-{ys[-1]}"),
-        ("Varig årlig effekt", kf.annual_effect, f"Den varige ændring i {ys[-1]} (fuld indfasning)"),
-        ("Investering i alt", total_inv, "Implementeringsomkostninger i alle styringsområder"),
-        ("Puljeforbrug", kf.pool.total_used,
+        ("Status", STATUS_LABELS.get(r.status, "Ukendt status"), r.explanation or ""),
+        ("Mål", OBJECTIVE_LABELS.get(r.objective_kind, "Ukendt mål"), ""),
+        (OBJECTIVE_VALUE_LABEL, fmt.shown_objective(r.objective) if r.objective is not None else "Ingen løsning",
+         "Målets værdi for porteføljen i dokumenternes fortegn, inklusive eventuelle risikofradrag"),
+        ("Nettoeffekt over horisonten (mio. kr.)", kf.net_total,
+         f"Sum af nettoeffekten {ys[0]}-{ys[-1]}; besparelse negativ"),
+        ("Varig årlig effekt (mio. kr.; besparelse negativ)", kf.annual_effect,
+         f"Den varige ændring i {ys[-1]} (fuld indfasning)"),
+        ("Investering i alt (mio. kr.)", total_inv, "Implementeringsomkostninger i alle styringsområder"),
+        ("Puljeforbrug (mio. kr.)", kf.pool.total_used,
          "Investeringer i " + (", ".join(x.value for x in s.pool_covers) or "ingen styringsområder")),
-        ("Pulje i alt", kf.pool.total_limit if kf.pool.total_limit is not None else "Ingen samlet pulje", ""),
+        ("Pulje i alt (mio. kr.)",
+         Mio(kf.pool.total_limit, EXACT_FORMAT) if kf.pool.total_limit is not None else "Ingen samlet pulje", ""),
         ("Andel af puljen brugt",
          Num(kf.pool.share_used, PCT_FORMAT) if kf.pool.share_used is not None else "–", ""),
         ("Antal forslag", Num(kf.n_proposals, INT_FORMAT), ""),
@@ -476,20 +593,21 @@ def _sheet_key_figures(sh: _Sheet, c: _Context) -> None:
 
     sh.blank()
     sh.row(["Risikomix"], _BOLD)
-    sh.row(["Risiko", "Antal forslag", "Puljedækket investering"], _BOLD)
+    sh.row(["Risiko", "Antal forslag", "Puljedækket investering (mio. kr.)"], _BOLD)
     for risk, n in kf.risk_mix.items():
         sh.row([risk, Num(n, INT_FORMAT), kf.risk_investment[risk]])
     sh.row(["I alt", Num(sum(kf.risk_mix.values()), INT_FORMAT), sum(kf.risk_investment.values())], _BOLD)
 
     sh.blank()
-    sh.row(["Pr. år", "", *[str(y) for y in ys], "I alt"], _BOLD)
+    sh.row([f"Pr. år ({c.unit})", "", *[str(y) for y in ys], "I alt"], _BOLD)
     per_year: list[tuple[str, Mapping[int, float | None], float | None, bool]] = [
         ("Investering", kf.investment_by_year, total_inv, False),
         ("Puljeforbrug", kf.pool.per_year_used, kf.pool.total_used, False),
     ]
     if kf.pool.per_year_limit:
         per_year.append(("Puljeramme", {y: kf.pool.per_year_limit.get(y) for y in ys}, None, False))
-    per_year += [("Varige ændringer", kf.permanent_by_year, sum(kf.permanent_by_year.values()), False),
+    per_year += [("Varige ændringer (besparelse negativ)", kf.permanent_by_year, sum(kf.permanent_by_year.values()),
+                  False),
                  ("Nettoeffekt", kf.net_by_year, kf.net_total, True),
                  ("Akkumuleret nettoeffekt", kf.cumulative_net, None, False)]
     for label, vals, total, bold in per_year:
@@ -576,10 +694,11 @@ def _sheet_all(sh: _Sheet, c: _Context, prices: Mapping[str, object] | None) -> 
     settings = flow_settings(ds, s)
     sh.title("Alle forslag", f"Alle forslag i scenariets kataloger med status og begrundelse. Beløb over horisonten "
                              f"{s.horizon[0]}-{s.horizon[1]} i {c.unit}. {SIGN_TEXT}")
-    head = ["Nøgle", "Variant", "Titel", "Katalog", "Status", "Statuskode", "Begrundelse"]
+    head = ["Nøgle", "Variant", "Titel", "Katalog", "Status", "Begrundelse"]
     if prices is not None:
-        head.append("Pris for at skifte (ændring i målet)")
-    head += ["Risiko", "Investering i alt", "Varig årlig effekt", "Nettoeffekt over horisonten",
+        head.append(PRICE_HEADER)
+    head += ["Risiko", "Investering i alt (mio. kr.)", "Varig årlig effekt (mio. kr.; besparelse negativ)",
+             "Nettoeffekt over horisonten (mio. kr.)",
              "Tilbagebetalingstid (år, forslagets egen tabel)", "Risikobegrundelse", "Beskrivelse"]
     sh.header(head, freeze_col=3)
     by_item = {(st.key, st.variant): st for st in r.statuses}
@@ -588,9 +707,8 @@ def _sheet_all(sh: _Sheet, c: _Context, prices: Mapping[str, object] | None) -> 
         fl = c.flows.get((v.key, v.name)) or variant_flows(v, settings)
         inv, perm = investment(fl), permanent(fl)
         own = variant_figures(v)
-        row: list[object] = [v.key, v.name or "", v.proposal.title, v.proposal.catalogue,
-                             CODE_LABELS[st.code] if st else "Ikke med i resultatet",
-                             st.code.value if st else "", st.reason if st else ""]
+        row: list[object] = [v.key, v.name or "", v.proposal.title, _catalogue_name(ds, v.proposal.catalogue),
+                             CODE_LABELS[st.code] if st else "Ikke med i resultatet", st.reason if st else ""]
         if prices is not None:
             row.append(_price_cell(prices, v))
         row += [v.proposal.risk.value, sum(inv[y] for y in c.years), perm[c.years[-1]],
@@ -598,26 +716,46 @@ def _sheet_all(sh: _Sheet, c: _Context, prices: Mapping[str, object] | None) -> 
                 Num(own.payback, INT_FORMAT) if own.payback is not None else "ikke inden for tabellen",
                 v.proposal.risk_reason, v.proposal.description]
         sh.row(row, _BOLD if st is not None and st.chosen else None)
-    sh.finish(fixed={3: 60, 7: 60, len(head) - 1: 60, len(head): 80})
+    sh.finish(fixed={3: 60, 4: 40, 6: 60, len(head) - 1: 60, len(head): 80})
 
 
 def _sheet_register(sh: _Sheet, c: _Context) -> None:
     items = compute_register(c.ds)
     sh.title("Afvigelser", "Steder, hvor dokumenternes egne tal ikke stemmer med deres rækker. Beløb i 1.000 kr. i "
-                           "forslagets eget p/l-niveau; forskel = angivet - beregnet.")
-    sh.header(["Forslag", "Variant", "Tabel", "Række", "År", "Angivet", "Beregnet", "Forskel", "Type", "Note"],
-              freeze_col=2)
+                           "forslagets eget p/l-niveau, som i dokumenterne (ikke mio. kr.); forskel = angivet - "
+                           "beregnet. " + SIGN_TEXT)
+    sh.header(["Forslag", "Variant", "Tabel", "Række", "År", "Angivet (1.000 kr.)", "Beregnet (1.000 kr.)",
+               "Forskel (1.000 kr.)", "Type", "Note"], freeze_col=2)
 
     def value(x: float | str | None) -> object:
-        return x if isinstance(x, int | float) and not isinstance(x, bool) else ("" if x is None else str(x))
+        if isinstance(x, int | float) and not isinstance(x, bool):
+            return Num(x, KR_FORMAT)
+        return "" if x is None else str(x)
 
     for d in items:
         year: object = Num(int(d.year), INT_FORMAT) if d.year.isdigit() else d.year
         sh.row([d.proposal_key, d.variant or "", d.table, d.row, year, value(d.stated), value(d.computed),
-                d.difference, d.kind, d.note])
+                value(d.difference), REGISTER_KINDS.get(d.kind, d.kind), readable_sources(c.ds, d.note)])
     if not items:
         sh.row(["Ingen afvigelser"])
     sh.finish(fixed={4: 50, 10: 60})
+
+
+def scenario_from_workbook(data: bytes) -> Scenario:
+    """The scenario a workbook of `workbook_bytes` was made for, from its document properties.
+    Raises ScenarioError (Danish) when the workbook has none."""
+    from openpyxl import load_workbook  # noqa: PLC0415
+
+    from .scenario import ScenarioError  # noqa: PLC0415
+
+    props = {p.name: p.value for p in load_workbook(io.BytesIO(data)).custom_doc_props.props}
+    parts, n = [], 1
+    while (part := props.get(f"{SCENARIO_PROPERTY} {n}")) is not None:
+        parts.append(str(part))
+        n += 1
+    if not parts:
+        raise ScenarioError("Projektmappen har ikke scenariet i sine egenskaber.")
+    return Scenario.from_json("".join(parts))
 
 
 def workbook_bytes(ds: DataSet, scenario: Scenario, result: Result, *,
@@ -625,7 +763,9 @@ def workbook_bytes(ds: DataSet, scenario: Scenario, result: Result, *,
     """The scenario and its portfolio as an .xlsx workbook (sheets: see `SHEETS`).
 
     `prices` maps a proposal key (or a variant label such as 'SI05 (Model 1)') to its toggle price:
-    a number (the objective change in 1.000 kr.), a text, or an object with a numeric `delta`.
+    a number (the change in the objective, 1.000 kr., savings positive: `TogglePrice.delta`; None
+    when the toggle has no portfolio), a text, or an object with such a `delta`. The workbook
+    shows it as the change in net effect (``-delta``, mio. kr.).
     """
     created = created or datetime.now()
     c = _context(ds, scenario, result)
@@ -644,6 +784,12 @@ def workbook_bytes(ds: DataSet, scenario: Scenario, result: Result, *,
     wb.properties.title = "Investeringsportefølje: scenarie og portefølje"
     wb.properties.created = naive
     wb.properties.modified = naive
+    wb.properties.description = (f"Scenariet som JSON står i de brugerdefinerede egenskaber '{SCENARIO_PROPERTY} 1', "
+                                 "'2' … (sættes sammen i rækkefølge).")
+    text = json.dumps(scenario.to_json(), ensure_ascii=False, separators=(",", ":"))
+    for n, start in enumerate(range(0, len(text), PROPERTY_CHARS), start=1):
+        wb.custom_doc_props.append(StringProperty(name=f"{SCENARIO_PROPERTY} {n}",
+                                                  value=text[start:start + PROPERTY_CHARS]))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

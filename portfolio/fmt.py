@@ -37,6 +37,25 @@ def mio(amount_1000kr: float | None, decimals: int = 1) -> str:
     return f"{tal(amount_1000kr / 1000, decimals)} mio. kr."
 
 
+def mio_exact(amount_1000kr: float) -> str:
+    """An amount the user set, in mio. kr. with every decimal it has (at least one): '5,0 mio. kr.'."""
+    return f"{tal_exact(amount_1000kr / 1000, 9, 1)} mio. kr."
+
+
+def mio_at_least(amount_1000kr: float) -> str:
+    """A needed amount in mio. kr., rounded up (never shown below what is needed) to 0,1 mio. kr.
+    when that is within half a step, else with the decimals it needs (at most 3, i.e. 1.000 kr.):
+    36299.2 -> '36,3 mio. kr.', 29150 -> '29,15 mio. kr.', 5000 -> '5,0 mio. kr.'."""
+    for decimals in (1, 2, 3):
+        shown = math.ceil(amount_1000kr / 1000 * 10 ** decimals - 1e-9) / 10 ** decimals
+        if abs(shown * 1000 - amount_1000kr) < 0.5 * 10 ** (3 - decimals) or decimals == 3:
+            text = tal(shown, decimals)
+            while text.endswith("0") and not text.endswith(",0"):
+                text = text[:-1]
+            return f"{text} mio. kr."
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def pct(share: float | None, decimals: int = 0) -> str:
     if share is None:
         return "–"

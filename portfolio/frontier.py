@@ -29,6 +29,28 @@ Two exact methods:
 
 `Frontier.method` says which was used: "pareto", "pareto+milp" or "milp".
 
+The pools can also be chosen: `pool_frontier(..., step=5000)` evaluates exactly 0, step, 2·step, …
+up to the upper end (`upper`, default `pool_max`; the upper end itself too when it is not a
+multiple of the step), and `pools=[…]` any list.
+
+**Breakpoints** (`frontier_breakpoints`, `pool_frontier(..., breakpoints=True)`): the exact pools
+in (0, upper] at which the optimum changes. The best objective f(P) is a non-decreasing step
+function of the pool P, constant between breakpoints and attained at them (a portfolio that uses
+u fits every pool >= u): b is a breakpoint when f(b) > f(P) for every P < b (or no portfolio fits
+below b). Each is the pool use of an optimal portfolio, the least pool use among the portfolios
+that reach f(b).
+
+* With the programme (pool in total the only resource rule) they are read off its last layer:
+  the non-dominated portfolios, sorted by pool use, have strictly increasing objectives, so the
+  breakpoints are exactly their pool uses in (0, upper].
+* Otherwise a walk down from the upper end with the reusable model: at pool P the optimum S
+  (value v, pool use u) is optimal on [u, P]; re-solving at u - δ (δ = `BREAK_RESOLUTION`,
+  1 kr.) either finds a portfolio as good with a smaller use (the same level: continue from it)
+  or a worse one, which proves that no portfolio reaches v with a use of u - δ or less, so u is
+  the breakpoint to within δ (exactly, when the pool amounts are whole kroner), and the worse
+  portfolio starts the next level. About one solve per breakpoint. A solve that is not proven
+  (time limit) stops the walk: `Frontier.breakpoints_complete` is then False.
+
 Optimal sets are not nested: a proposal can leave the portfolio when the pool grows (a bigger
 proposal replaces several small ones). `entered` and `left` compare each point's portfolio with
 the previous (smaller) pool's; the first point is compared with the empty portfolio.
@@ -60,6 +82,8 @@ Method = Literal["auto", "pareto", "milp"]
 
 MAX_GROUP_COMBINATIONS = 4096  # options of one dependency group before the MILP takes over
 MAX_STATES = 200_000  # non-dominated portfolios kept by the dynamic programme before the MILP takes over
+BREAK_RESOLUTION = 1e-3  # 1.000 kr.: the breakpoint walk's step below a portfolio's pool use (1 kr.)
+MAX_STEP_POINTS = 2001  # pools of a stepped frontier
 
 
 @dataclass(frozen=True)
@@ -74,12 +98,19 @@ class FrontierPoint:
 
 @dataclass(frozen=True)
 class Frontier:
-    points: tuple[FrontierPoint, ...]  # ascending pool, evenly spaced from 0 to pool_max
+    points: tuple[FrontierPoint, ...]  # ascending pool: evenly spaced from 0 to pool_max, or the pools asked for
     pool_max: float
     current_pool: float | None  # the scenario's own pool in total (None: no total pool)
     unit: str
     seconds: float
     method: str = "milp"  # "pareto" or "milp" (which exact method produced the points)
+    # the exact pools in (0, upper] where the optimum changes (only when asked for; see the module
+    # docstring); entered/left compare with the previous breakpoint's portfolio (the first with
+    # the optimum at pool 0, or the empty portfolio when no portfolio fits at pool 0)
+    breakpoints: tuple[FrontierPoint, ...] = ()
+    upper: float | None = None  # the largest pool considered (None: pool_max)
+    breakpoints_complete: bool = True  # False when a solve of the breakpoint walk was not proven
+    breakpoint_method: str = ""  # "pareto" or "milp" ("" when no breakpoints were asked for)
 
     def changes(self) -> tuple[FrontierPoint, ...]:
         """The points where the optimal portfolio changed (some proposal entered or left)."""
@@ -429,19 +460,164 @@ def frontier_points(inst: Instance, pools: Sequence[float], *, time_limit: float
     return tuple(points), used
 
 
+def _value_tol(v: float) -> float:
+    """Objectives this close count as equal: HiGHS proves optima to an absolute gap of 1e-6."""
+    return 2e-6 + 1e-9 * abs(v)
+
+
+def _as_points(inst: Instance, found: Sequence[tuple[float, tuple[int, ...]]],
+               base: tuple[int, ...] | None) -> tuple[FrontierPoint, ...]:
+    """Breakpoints (pool, chosen items) ascending as frontier points, each compared with the one before
+    (the first with `base`, the optimum at pool 0, or nothing)."""
+    values = inst.values
+    prev = tuple(inst.items[i].label for i in sorted(base or ()))
+    out: list[FrontierPoint] = []
+    for pool, chosen in found:
+        sel = tuple(sorted(chosen))
+        labels = tuple(inst.items[i].label for i in sel)
+        out.append(FrontierPoint(
+            pool=float(pool), objective=math.fsum(values[i] for i in sel), status="optimal",
+            selected=tuple((inst.items[i].key, inst.items[i].variant) for i in sel),
+            entered=tuple(x for x in labels if x not in prev), left=tuple(x for x in prev if x not in labels)))
+        prev = labels
+    return tuple(out)
+
+
+def _pareto_breakpoints(inst: Instance, upper: float
+                        ) -> tuple[list[tuple[float, tuple[int, ...]]], tuple[int, ...] | None] | None:
+    """(breakpoints ascending, optimum at pool 0) read off the programme's last layer (exact when
+    `pareto_applies`); None when the programme gives up."""
+    groups = groups_of(inst)
+    if groups is None:
+        return None
+    layers = ParetoLayers(groups, upper)
+    if not layers.ok:
+        return None
+    costs, vals = layers.costs[layers.last], layers.values[layers.last]
+    k0 = layers.best(0.0)
+    base = tuple(sorted(layers.selection(layers.last, k0))) if k0 is not None else None
+    found: list[tuple[float, tuple[int, ...]]] = []
+    level = -math.inf if k0 is None else float(vals[k0])
+    for k in range(0 if k0 is None else k0 + 1, len(costs)):
+        c, v = float(costs[k]), float(vals[k])
+        if c > upper + _tol(upper):
+            break
+        if c <= 0.0 or v <= level + _value_tol(level if math.isfinite(level) else v):
+            continue  # rounding noise of the sums: not a better portfolio
+        found.append((c, tuple(sorted(layers.selection(layers.last, k)))))
+        level = v
+    return found, base
+
+
+def _milp_breakpoints(inst: Instance, upper: float, time_limit: float
+                      ) -> tuple[list[tuple[float, tuple[int, ...]]], tuple[int, ...] | None, bool]:
+    """(breakpoints ascending, optimum at pool 0, complete) by the walk down from `upper` (module docstring)."""
+    pool_of = [it.pool_total for it in inst.items]
+    values = inst.values
+    model = ReusableModel(inst, time_limit=time_limit)
+    model.set_pool_total(upper)
+    raw = model.solve()
+    if raw.status != "optimal" or raw.chosen is None:
+        return [], None, raw.status == "infeasible"
+    found: list[tuple[float, tuple[int, ...]]] = []
+    cur = raw.chosen
+    v = math.fsum(values[i] for i in cur)
+    base: tuple[int, ...] | None = None
+    complete = True
+    while True:
+        u = math.fsum(pool_of[i] for i in cur)
+        if u <= _tol(u):  # fits at pool 0: the optimum is the same on [0, u]
+            base = cur
+            break
+        model.set_pool_total(max(0.0, u - BREAK_RESOLUTION))
+        raw = model.solve()
+        if raw.status == "infeasible":  # nothing fits below u
+            found.append((u, cur))
+            break
+        if raw.status != "optimal" or raw.chosen is None:
+            complete = False
+            break
+        w = math.fsum(values[i] for i in raw.chosen)
+        if w < v - _value_tol(v):  # no portfolio as good uses less than u
+            found.append((u, cur))
+            v = w
+        cur = raw.chosen
+    found.reverse()
+    return found, base, complete
+
+
+def frontier_breakpoints(inst: Instance, upper: float | None = None, *, time_limit: float = 10.0,
+                         method: Method = "auto") -> tuple[tuple[FrontierPoint, ...], str, bool]:
+    """The exact pools in (0, upper] (default `pool_max_of(inst)`) where the optimum of `inst`
+    changes, ascending, as frontier points at those pools; the method used ("pareto" or "milp");
+    and whether every solve was proven (always True for "pareto"). `method="pareto"` raises
+    ValueError when it does not apply. Every rule of `inst` but its pool in total applies."""
+    top = pool_max_of(inst) if upper is None else float(upper)
+    if top < 0:
+        raise ValueError("upper must not be negative")
+    if method == "pareto" and not pareto_applies(inst.rules):
+        raise ValueError("the Pareto method alone does not apply to per-year pools or a risky share")
+    if method in ("auto", "pareto") and pareto_applies(inst.rules):
+        got = _pareto_breakpoints(inst, top)
+        if got is not None:
+            return _as_points(inst, got[0], got[1]), "pareto", True
+        if method == "pareto":
+            raise ValueError("the Pareto method does not apply to this instance")
+    found, base, complete = _milp_breakpoints(inst, top, time_limit)
+    return _as_points(inst, found, base), "milp", complete
+
+
+def step_pools(step: float, upper: float) -> list[float]:
+    """0, step, 2·step, … up to `upper`, and `upper` itself when it is not a multiple of the step.
+    Raises ValueError for a step that is not positive or gives more than MAX_STEP_POINTS pools."""
+    if not (step > 0) or not math.isfinite(step):
+        raise ValueError("step must be positive")
+    if upper < 0 or not math.isfinite(upper):
+        raise ValueError("upper must not be negative")
+    n = int(math.floor(upper / step + 1e-9))
+    if n + 2 > MAX_STEP_POINTS:
+        raise ValueError(f"step {step} gives more than {MAX_STEP_POINTS} pools up to {upper}")
+    pools = [round(k * step, 9) for k in range(n + 1)]
+    if upper - pools[-1] > _tol(upper):
+        pools.append(float(upper))
+    return pools
+
+
 def pool_frontier(ds: DataSet, scenario: Scenario, points: int = 50, *,
-                  cache: InstanceCache | None = None) -> Frontier:
+                  cache: InstanceCache | None = None, step: float | None = None, upper: float | None = None,
+                  pools: Sequence[float] | None = None, breakpoints: bool = False) -> Frontier:
     """The best objective at `points` evenly spaced totals of the pool from 0 to `pool_max`
-    (both included), every other setting as in the scenario. Raises ScenarioError when the
-    scenario does not fit the dataset, ValueError when points < 2."""
-    if points < 2:
+    (both included), every other setting as in the scenario.
+
+    `upper` replaces `pool_max` as the upper end; `step` evaluates 0, step, 2·step, … instead
+    (`step_pools`); `pools` gives the pools outright (sorted ascending; negative ones are rejected).
+    `breakpoints=True` also computes the exact pools in (0, upper] where the optimum changes
+    (`Frontier.breakpoints`). Raises ScenarioError when the scenario does not fit the dataset,
+    ValueError when points < 2 or for a bad step, upper or pool."""
+    if points < 2 and step is None and pools is None:
         raise ValueError("points must be at least 2")
+    if upper is not None and (not math.isfinite(upper) or upper < 0):
+        raise ValueError("upper must not be negative")
     t0 = time.perf_counter()
     inst = build_instance(ds, scenario, cache)
     top = pool_max_of(inst)
-    pools = [float(x) for x in np.linspace(0.0, top, points)]
-    pools[-1] = top
-    pts, used = frontier_points(inst, pools, time_limit=scenario.time_limit)
+    end = top if upper is None else float(upper)
+    if pools is not None:
+        grid = sorted(float(x) for x in pools)
+        if any(not math.isfinite(x) or x < 0 for x in grid):
+            raise ValueError("pools must be non-negative numbers")
+    elif step is not None:
+        grid = step_pools(step, end)
+    else:
+        grid = [float(x) for x in np.linspace(0.0, end, points)]
+        grid[-1] = end
+    pts, used = frontier_points(inst, grid, time_limit=scenario.time_limit) if grid else ((), "pareto")
+    bps: tuple[FrontierPoint, ...] = ()
+    complete, bp_method = True, ""
+    if breakpoints:
+        bps, bp_method, complete = frontier_breakpoints(inst, end, time_limit=scenario.time_limit)
     return Frontier(points=pts, pool_max=top,
                     current_pool=None if scenario.pool is None else scenario.pool.total,
-                    unit=inst.unit, seconds=time.perf_counter() - t0, method=used)
+                    unit=inst.unit, seconds=time.perf_counter() - t0, method=used,
+                    breakpoints=bps, upper=None if upper is None else end, breakpoints_complete=complete,
+                    breakpoint_method=bp_method)

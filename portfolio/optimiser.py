@@ -42,6 +42,7 @@ RISKY_FROM = Risk.MIDDEL.rank  # the risky-share rule counts proposals at this r
 Status = Literal["optimal", "infeasible", "time_limit"]
 ObjectiveKind = Literal["net", "permanent", "annual", "npv"]
 _EPS = 1e-9
+SOLVER_LABELS = {"highs": "HiGHS", "cbc": "CBC"}  # the solvers by their own names, for people
 
 
 class OptimiserError(RuntimeError):
@@ -724,8 +725,9 @@ def _statuses(inst: Instance, chosen: frozenset[int] | None, status: Status) -> 
             out.append(st(Code.TOO_BIG, why))
         elif chosen is not None:
             if inst.values[i] <= _EPS:
-                out.append(st(Code.LEFT_OUT, "Fravalgt af optimeringen: forbedrer ikke målet "
-                                             f"({fmt.tal(inst.values[i])} {inst.unit})"))
+                out.append(st(Code.LEFT_OUT, "Fravalgt af optimeringen: forbedrer ikke målet (bidrag til "
+                                             f"nettoeffekten {fmt.mio(fmt.shown_objective(inst.values[i]), 2)}, "
+                                             f"{inst.base_year} p/l)"))
             else:
                 out.append(st(Code.LEFT_OUT, "Fravalgt af optimeringen: puljen og reglerne giver mere ved "
                                              "andre forslag"))
@@ -742,13 +744,13 @@ def _never_fits(inst: Instance, it: Item) -> str | None:
     larger than the pool in total or in a year. None when it could fit."""
     r = inst.rules
     if r.pool_total is not None and it.pool_total > r.pool_total + _EPS:
-        return (f"Kan ikke komme med: investeringen, som puljen skal dække ({fmt.tal(it.pool_total)} {inst.unit}), "
-                f"er større end hele puljen ({fmt.tal(r.pool_total)})")
+        return (f"Kan ikke komme med: investeringen, som puljen skal dække ({fmt.mio_at_least(it.pool_total)}, "
+                f"{inst.base_year} p/l), er større end hele puljen ({fmt.mio_exact(r.pool_total)})")
     for y, cap in r.pool_per_year:
         use = it.pool_investment[inst.years.index(y)]
         if use > cap + _EPS:
-            return (f"Kan ikke komme med: investeringen i {y} ({fmt.tal(use)} {inst.unit}) er større end "
-                    f"puljen i {y} ({fmt.tal(cap)})")
+            return (f"Kan ikke komme med: investeringen i {y} ({fmt.mio_at_least(use)}, {inst.base_year} p/l) "
+                    f"er større end puljen i {y} ({fmt.mio_exact(cap)})")
     return None
 
 
@@ -805,7 +807,7 @@ def explanation_text(conflicts: Sequence[Conflict], repairs: Sequence[Any] = ())
         text = "\n".join([head] + [f"Konflikt {n}: {c.text}" for n, c in enumerate(conflicts, start=1)])
     if repairs:
         text += "\nÆndringer, der er afprøvet og giver en løsning: " + "; ".join(
-            f"{n}) {r.text} (mål {fmt.tal(r.objective)})" for n, r in enumerate(repairs, start=1)) + "."
+            f"{n}) {r.text} (målværdi {fmt.mio(fmt.shown_objective(r.objective), 1)})" for n, r in enumerate(repairs, start=1)) + "."
     return text
 
 

@@ -43,6 +43,7 @@ from typing import Any
 
 from . import fmt
 from .explain import Oracle, capitalised, join_names, least_risky_share
+from .fmt import mio_at_least, mio_exact
 from .optimiser import RISK_NAMES, Instance, Rule, Rules, solve_model
 
 _EPS = 1e-7
@@ -54,7 +55,7 @@ class Repair:
     """A verified change of the rules that admits a portfolio."""
 
     rules: tuple[Rule, ...]  # the minimal correction set it changes
-    text: str  # Danish, for the negotiator ("Frigiv TV01 og TV02", "Hæv puljen i alt til 36,3 mio. kr.")
+    text: str  # Danish, for the negotiator ("Frigiv TV01 og TV02", "Hæv puljen i alt fra 5,0 mio. kr. til 36,3 mio. kr.")
     scenario_patch: dict[str, Any]  # scenario JSON fields to replace
     objective: float  # the optimum after the change (savings positive)
     selected: tuple[tuple[str, str | None], ...]  # the optimal portfolio after the change
@@ -224,16 +225,6 @@ def _repair(inst: Instance, oracle: Oracle, every: Sequence[Rule], mcs: frozense
 # --------------------------------------------------------------------------------------------
 
 
-def _mio(amount: float) -> str:
-    """An amount in 1.000 kr. as mio. kr., rounded up to 0,1 mio. kr. when that is exact enough,
-    else with the decimals it needs (never shown below what is needed)."""
-    for decimals in (1, 2, 3):
-        shown = math.ceil(amount / 1000 * 10 ** decimals - 1e-9) / 10 ** decimals
-        if abs(shown * 1000 - amount) < 0.5 * 10 ** (3 - decimals) or decimals == 3:
-            return f"{fmt.tal(shown, decimals).rstrip('0').rstrip(',')} mio. kr."
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
 def _text(inst: Instance, mcs: Sequence[Rule], new: Rules) -> str:
     base = inst.rules
     parts: list[str] = []
@@ -260,10 +251,11 @@ def _text(inst: Instance, mcs: Sequence[Rule], new: Rules) -> str:
                      if new.max_risky_share is not None else "fjern loftet over andelen til middel/høj risiko")
     years = dict(new.pool_per_year)
     for r in sorted((r for r in mcs if r.kind == "pool_year"), key=lambda r: r.year):
-        parts.append(f"hæv puljen i {r.year} til {_mio(years[r.year])}" if r.year in years
+        parts.append(f"hæv puljen i {r.year} fra {mio_exact(dict(base.pool_per_year)[r.year])} til "
+                     f"{mio_at_least(years[r.year])}" if r.year in years
                      else f"fjern puljen i {r.year}")
     if any(r.kind == "pool_total" for r in mcs):
-        parts.append(f"hæv puljen i alt fra {_mio(base.pool_total or 0.0)} til {_mio(new.pool_total)}"
+        parts.append(f"hæv puljen i alt fra {mio_exact(base.pool_total or 0.0)} til {mio_at_least(new.pool_total)}"
                      if new.pool_total is not None else "fjern den samlede pulje")
     return capitalised(join_names(parts))
 

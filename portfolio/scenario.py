@@ -483,11 +483,11 @@ class Scenario(_Frozen):
             raise ScenarioError("Scenariet passer ikke til data: " + _listed(problems))
 
 
-def pool_limit(ds: DataSet, scenario: Scenario) -> float:
-    """The largest pool (in total, and for any one year) `scenario` may state:
-    `POOL_LIMIT_MULTIPLE` times the sum over the proposals of the scenario's catalogues of their
-    largest variant's total investment, converted to the scenario's p/l where the index allows
-    (else taken in the proposal's own p/l), and at least `POOL_LIMIT_FLOOR`."""
+def all_investments(ds: DataSet, scenario: Scenario) -> float:
+    """All proposals' investments together (1.000 kr., at the scenario's p/l): the sum over the
+    proposals of the scenario's catalogues of their largest variant's total investment, converted to
+    the scenario's p/l where the index allows (else taken in the proposal's own p/l). A pool larger
+    than this can never be used up; `pool_limit` is a multiple of it."""
     try:
         index: PriceIndex | None = PriceIndex.from_entries(ds.price_index).with_overrides(scenario.price_index)
     except PriceIndexError:
@@ -503,7 +503,14 @@ def pool_limit(ds: DataSet, scenario: Scenario) -> float:
             except PriceIndexError:
                 factor = 1.0
             total += max(largest, 0.0) * factor
-    return max(POOL_LIMIT_MULTIPLE * total, POOL_LIMIT_FLOOR)
+    return total
+
+
+def pool_limit(ds: DataSet, scenario: Scenario) -> float:
+    """The largest pool (in total, and for any one year) `scenario` may state:
+    `POOL_LIMIT_MULTIPLE` times `all_investments` (the proposals of the scenario's catalogues),
+    and at least `POOL_LIMIT_FLOOR`."""
+    return max(POOL_LIMIT_MULTIPLE * all_investments(ds, scenario), POOL_LIMIT_FLOOR)
 
 
 def pool_problems(ds: DataSet, scenario: Scenario) -> list[str]:
@@ -514,12 +521,13 @@ def pool_problems(ds: DataSet, scenario: Scenario) -> list[str]:
     limit = pool_limit(ds, scenario)
     too_large = []
     if pool.total is not None and pool.total > limit:
-        too_large.append(f"puljen i alt ({_amount(pool.total)})")
-    too_large += [f"puljen for {y} ({_amount(a)})" for y, a in sorted(pool.per_year.items()) if a > limit]
+        too_large.append(f"puljen i alt på {_amount(pool.total)} (1.000 kr.)")
+    too_large += [f"puljen for {y} på {_amount(a)} (1.000 kr.)" for y, a in sorted(pool.per_year.items()) if a > limit]
     if not too_large:
         return []
-    return [f"{shown_list(too_large, width=60)} er for stor: højst {_amount(limit)}, dvs. {POOL_LIMIT_MULTIPLE} "
-            f"gange alle forslags investeringer i de valgte kataloger tilsammen (mindst {_amount(POOL_LIMIT_FLOOR)})"]
+    return [f"{shown_list(too_large, width=60)} er for stor: højst {_amount(limit)} (1.000 kr.), dvs. "
+            f"{POOL_LIMIT_MULTIPLE} gange alle forslags investeringer i de valgte kataloger tilsammen (mindst "
+            f"{_amount(POOL_LIMIT_FLOOR)})"]
 
 
 def _json_kind(value: object) -> str:

@@ -1,8 +1,10 @@
 """The scenario in the page URL: compact, readable query parameters that round-trip.
 
-Only settings that differ from `Scenario()` are written, e.g.
+Only settings that differ from the page's defaults (`Scenario()` unless given) are written, e.g.
 ``?pool=20000&in=BU09,TV01&risk=middel&variant=SI05:Model%202``. Lists are comma separated; maps
-are ``key:value`` pairs; a literal ``%``, ``,`` or ``:`` inside a key is percent-escaped.
+are ``key:value`` pairs; a literal ``%``, ``,`` or ``:`` inside a key is percent-escaped. A rule the
+defaults have and the scenario has not is ``ingen`` (``risk``, ``risky``, ``payback``, ``covers``) or an
+empty value (``in``, ``out``, ``variant``, ``pl``, ``pool_year``), so every valid scenario survives its link.
 
 | parameter | scenario field | example |
 | --- | --- | --- |
@@ -58,9 +60,18 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
+from . import fmt
 from .data import shown
 from .model import DataSet
-from .scenario import Scenario, ScenarioError, pool_limit, pool_problems, shown_list
+from .scenario import (
+    POOL_LIMIT_MULTIPLE,
+    Scenario,
+    ScenarioError,
+    all_investments,
+    pool_limit,
+    pool_problems,
+    shown_list,
+)
 
 QUERY_KEYS: tuple[str, ...] = (
     "cat", "base", "horizon", "objective", "rate", "npv_years", "pool", "pool_year", "covers", "risk",
@@ -74,6 +85,7 @@ _KEY_LISTS = frozenset({"in", "out"})  # lists in which a proposal counts once
 _MAX_NUMBER_LENGTH = 40
 _NO_POOL_TOTAL = "none"
 _NO_COVERS = "ingen"
+_NONE = "ingen"  # no such rule (risk, risky, payback), where the defaults have one
 _YES = {"ja": True, "true": True, "1": True, "nej": False, "false": False, "0": False}
 
 
@@ -107,7 +119,9 @@ def _pairs(pairs: Sequence[tuple[str, str]]) -> str:
 def to_query(scenario: Scenario, defaults: Scenario | None = None) -> dict[str, str]:
     """Query parameters for the settings of `scenario` that differ from `defaults` (the page's
     starting scenario; `Scenario()` if not given), so a link opened elsewhere, where the page
-    starts from the same defaults, shows the same scenario."""
+    starts from the same defaults, shows the same scenario. A rule the defaults have and the
+    scenario has not is written as ``ingen`` (``risk``, ``risky``, ``payback``) or as an empty value
+    (``in``, ``out``, ``variant``, ``pl``, ``pool_year``)."""
     d = defaults or Scenario()
     s = scenario
     q: dict[str, str] = {}
@@ -126,23 +140,24 @@ def to_query(scenario: Scenario, defaults: Scenario | None = None) -> dict[str, 
     if s.pool != d.pool:  # the pool as a whole: no pool, or its total (or none) and its years
         total = None if s.pool is None else s.pool.total
         q["pool"] = _NO_POOL_TOTAL if total is None else _num(total)
-        if s.pool is not None and s.pool.per_year:
-            q["pool_year"] = _pairs([(str(y), _num(a)) for y, a in sorted(s.pool.per_year.items())])
+        years = s.pool.per_year if s.pool is not None else {}
+        if years != (d.pool.per_year if d.pool is not None else {}):
+            q["pool_year"] = _pairs([(str(y), _num(a)) for y, a in sorted(years.items())])
     if s.pool_covers != d.pool_covers:
         q["covers"] = _items([c.value for c in s.pool_covers]) if s.pool_covers else _NO_COVERS
-    if s.max_risk != d.max_risk and s.max_risk is not None:
-        q["risk"] = s.max_risk
-    if s.max_risky_share is not None:
-        q["risky"] = _num(s.max_risky_share)
+    if s.max_risk != d.max_risk:
+        q["risk"] = _NONE if s.max_risk is None else s.max_risk
+    if s.max_risky_share != d.max_risky_share:
+        q["risky"] = _NONE if s.max_risky_share is None else _num(s.max_risky_share)
     if s.risk_haircut != d.risk_haircut:
-        q["haircut"] = ",".join(f"{k}:{_num(v)}" for k, v in s.risk_haircut.to_json().items() if v != 0)
-    if s.max_payback_years is not None:
-        q["payback"] = str(s.max_payback_years)
-    if s.force_in:
+        q["haircut"] = ",".join(f"{k}:{_num(v)}" for k, v in s.risk_haircut.to_json().items() if v != 0) or "lav:0"
+    if s.max_payback_years != d.max_payback_years:
+        q["payback"] = _NONE if s.max_payback_years is None else str(s.max_payback_years)
+    if s.force_in != d.force_in:
         q["in"] = _items(s.force_in)
-    if s.force_out:
+    if s.force_out != d.force_out:
         q["out"] = _items(s.force_out)
-    if s.variants:
+    if s.variants != d.variants:
         q["variant"] = _pairs(sorted(s.variants.items()))
     if s.dependencies != d.dependencies:
         q["deps"] = "ja" if s.dependencies else "nej"
@@ -154,7 +169,7 @@ def to_query(scenario: Scenario, defaults: Scenario | None = None) -> dict[str, 
         q["align"] = s.alignment
     if s.extend_permanent != d.extend_permanent:
         q["extend"] = "ja" if s.extend_permanent else "nej"
-    if s.price_index:
+    if s.price_index != d.price_index:
         q["pl"] = _pairs([(str(y), _num(v)) for y, v in sorted(s.price_index.items())])
     return q
 
@@ -257,6 +272,13 @@ def _text(text: str) -> str:
     return text.strip()
 
 
+def _or_none(decode: Callable[[str], Any]) -> Callable[[str], Any]:
+    """`decode`, with ``ingen`` meaning no such rule (None)."""
+    def read(text: str) -> Any:
+        return None if text.strip().lower() == _NONE else decode(text)
+    return read
+
+
 # param -> (scenario field, decoder)
 _DECODERS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "cat": ("catalogues", _split),
@@ -266,10 +288,10 @@ _DECODERS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "rate": ("discount_rate", _float),
     "npv_years": ("npv_extra_years", _int),
     "covers": ("pool_covers", _covers),
-    "risk": ("max_risk", _text),
-    "risky": ("max_risky_share", _float),
+    "risk": ("max_risk", _or_none(_text)),
+    "risky": ("max_risky_share", _or_none(_float)),
     "haircut": ("risk_haircut", _haircut),
-    "payback": ("max_payback_years", _int),
+    "payback": ("max_payback_years", _or_none(_int)),
     "in": ("force_in", _split),
     "out": ("force_out", _split),
     "variant": ("variants", _variants),
@@ -430,6 +452,15 @@ def _build(decoded: Mapping[str, Any], notices: list[str], where: str = "Indstil
         value = decoded[field]
         name = _PARAM_OF.get(field, field) if where == "Indstillingen" else field
         label = f"{where} '{name}'" + (" i adressen" if where == "Indstillingen" else "")
+        trial_base = data
+        if field == "horizon" and "pool" in decoded and data["pool"] and _is_horizon(value):
+            # the pool is replaced next: the default pool's years outside the new horizon do not count
+            pool = data["pool"]
+            kept = {y: a for y, a in pool["per_year"].items() if value[0] <= int(y) <= value[1]}
+            trial_base = {**data, "pool": {**pool, "per_year": kept} if kept or pool["total"] is not None else None}
+        if field == "force_in" and "force_out" in decoded and isinstance(value, list):
+            # force_out is replaced next: the default's keys forced out do not conflict
+            trial_base = {**data, "force_out": [k for k in data["force_out"] if k not in value]}
         if field == "force_out" and isinstance(value, list):
             forced = set(data["force_in"])
             both = [k for k in value if k in forced]
@@ -443,7 +474,7 @@ def _build(decoded: Mapping[str, Any], notices: list[str], where: str = "Indstil
             if outside:
                 notices.append(f"{label}: år uden for horisonten {y0}-{y1} ignoreres ({_list_text([str(y) for y in outside])}).")
                 value = {**value, "per_year": {y: a for y, a in value["per_year"].items() if y not in outside}}
-        trial = {**data, field: value}
+        trial = {**trial_base, field: value}
         try:
             Scenario.from_json(trial)
         except ScenarioError as e:
@@ -454,6 +485,11 @@ def _build(decoded: Mapping[str, Any], notices: list[str], where: str = "Indstil
             continue
         data = trial
     return Scenario.from_json(data)
+
+
+def _is_horizon(value: Any) -> bool:
+    return (isinstance(value, list | tuple) and len(value) == 2
+            and all(isinstance(y, int) and not isinstance(y, bool) for y in value))
 
 
 def fit_to_dataset(scenario: Scenario, ds: DataSet, *,
@@ -538,15 +574,27 @@ def _fit_horizon(data: dict[str, Any], horizon_range: tuple[int, int], notices: 
                 data["pool"] = None
 
 
+def _mio(amount: float) -> str:
+    """An amount in 1.000 kr. as people read it in a notice: exact, in mio. kr."""
+    m = amount / 1000
+    return f"{fmt.tal_exact(m, 6)} mio. kr." if abs(m) < 1e15 else f"over {fmt.tal(1e15)} mio. kr."
+
+
 def _fit_pool(scenario: Scenario, ds: DataSet, notices: list[str]) -> Scenario:
-    """The scenario without the pool amounts above `pool_limit` (a notice states the limit)."""
-    problems = pool_problems(ds, scenario)
+    """The scenario without the pool amounts above `pool_limit`; the notice (for the dashboard: a link
+    or a saved scenario) names the amounts and the limit in mio. kr."""
     pool = scenario.pool
-    if not problems or pool is None:
+    if pool is None or not pool_problems(ds, scenario):
         return scenario
-    problem = _show(problems[0], 300)
-    notices.append(f"{problem[:1].upper()}{problem[1:]}; beløbet er fjernet fra scenariet.")
     limit = pool_limit(ds, scenario)
+    big = ([f"puljen i alt ({_mio(pool.total)})"] if pool.total is not None and pool.total > limit else [])
+    big += [f"puljen for {y} ({_mio(a)})" for y, a in sorted(pool.per_year.items()) if a > limit]
+    invest = all_investments(ds, scenario)
+    why = (f", dvs. {POOL_LIMIT_MULTIPLE} gange alle forslags investeringer i de valgte kataloger tilsammen "
+           f"({fmt.mio(invest, 1)})" if limit <= POOL_LIMIT_MULTIPLE * invest + 1e-6 else "")
+    text = _show(f"{shown_list(big, width=60)} er for stor og er fjernet fra scenariet: puljen må højst være "
+                 f"{fmt.tal(math.floor(limit / 100 + 1e-9) / 10, 1)} mio. kr.{why}.", 300)
+    notices.append(text[:1].upper() + text[1:])
     total = pool.total if pool.total is not None and pool.total <= limit else None
     per_year = {str(y): a for y, a in sorted(pool.per_year.items()) if a <= limit}
     kept = None if total is None and not per_year else {"total": total, "per_year": per_year}

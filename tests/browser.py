@@ -90,6 +90,12 @@ def wait_metric_change(page, label_start: str, old: str, timeout_ms: int = 20000
 def open_app(browser, url: str, width: int = 1366, height: int = 768):
     page = browser.new_page(viewport={"width": width, "height": height}, locale="da-DK")
     page.goto(url)
+    wait_key_figures(page)
+    return page
+
+
+def wait_key_figures(page) -> None:
+    """Wait until the page shows all six key figures with values and the script run has finished."""
     page.wait_for_selector('[data-testid="stMetric"]', timeout=60000)
     # all six key figures drawn with values, and the script run finished (the running indicator can
     # appear a moment after the first elements, so wait for the full set, not the first metric)
@@ -101,7 +107,6 @@ def open_app(browser, url: str, width: int = 1366, height: int = 768):
                 return v && v.innerText.trim() !== '';
             }) && !document.querySelector('[data-testid="stStatusWidget"]');
         }""", timeout=60000)
-    return page
 
 
 def choose_quick(page, key: str, choice: str) -> None:
@@ -113,4 +118,15 @@ def choose_quick(page, key: str, choice: str) -> None:
     page.wait_for_function("(k) => document.querySelector('.st-key-quick_key input').value.startsWith(k + ' ')",
                            arg=key, timeout=20000)
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=20000)
-    page.locator(".st-key-quick_choice").get_by_text(choice, exact=True).click()
+    # The rerun that follows picking the proposal re-seeds the radio with its current choice and
+    # can swallow a click that lands before it: click until the radio holds the choice.
+    checked = ("(c) => [...document.querySelectorAll('.st-key-quick_choice label')]"
+               ".some(l => l.querySelector('input:checked') && l.innerText.trim() === c)")
+    idle = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+    for _ in range(4):
+        page.locator(".st-key-quick_choice").get_by_text(choice, exact=True).click()
+        page.wait_for_timeout(300)
+        page.wait_for_function(idle, timeout=20000)
+        if page.evaluate(checked, choice):
+            return
+    raise AssertionError(f"the quick toggle did not take the choice {choice!r} for {key}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from portfolio import fmt
 from portfolio.scenario import Scenario
 from tests.test_app import APP, metrics, table
 
@@ -58,7 +59,22 @@ def test_toggle_prices_in_table():
     inside = [k for k, r in rows.items() if r["Status"] == "Valgt af optimeringen"]
     assert all(("at tage med" in texts[k]) or ("Kan" in texts[k]) for k in out)
     assert all(("at tage fra" in texts[k]) or ("Kan" in texts[k]) for k in inside)
-    assert any(texts[k].startswith("Koster") and "mio. kr." in texts[k] for k in out)
+    # the product's sign: what a toggle costs is a positive change of the net effect (less saved),
+    # each text equal to the independent price computation
+    from portfolio.data import load_dataset
+    from portfolio.optimiser import optimise
+    from portfolio.toggles import toggle_prices
+    from ui.whatif import price_text
+
+    ds = load_dataset()
+    sc = at.session_state["last_scenario"]
+    prices = toggle_prices(ds, sc, optimise(ds, sc))
+    assert texts == {k: price_text(prices[k]) for k in texts}
+    costly = [k for k in out if prices[k].delta is not None and prices[k].delta < -0.5]
+    assert costly and all(texts[k].startswith("+") and texts[k].endswith("mio. kr. at tage med (mindre besparelse)")
+                          for k in costly)
+    k = costly[0]
+    assert texts[k] == f"+{fmt.tal(-prices[k].delta / 1000, 2)} mio. kr. at tage med (mindre besparelse)"
 
 
 def test_whatif_view_and_simulation():
@@ -66,11 +82,11 @@ def test_whatif_view_and_simulation():
     at.radio(key="view").set_value("Hvad nu hvis").run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("Puljefront" in s.value for s in at.subheader)
-    at.number_input(key="mc_n").set_value(100).run()
+    at.text_input(key="mc_n__text").input("100").run()
     at.button(key="mc_run").click().run()
     assert not at.exception, [e.value for e in at.exception]
     labels = [m.label for m in at.metric]
-    assert "Nettoeffekt, median (P50)" in labels
+    assert any(lbl.startswith("Lige stor chance for at spare mere og mindre end") for lbl in labels)
     assert "Sandsynlighed for at tjene sig hjem" in labels
     # the core index also becomes a column of the proposal table
     at.radio(key="view").set_value("Forslag").run()
@@ -83,7 +99,7 @@ def test_whatif_view_and_simulation():
 def test_adopting_an_alternative_locks_it():
     at = run_with()
     at.radio(key="view").set_value("Hvad nu hvis").run()
-    at.number_input(key="alt_tolerance").set_value(10.0).run()
+    at.text_input(key="alt_tolerance__text").input("10").run()
     buttons = [b for b in at.button if b.key and b.key.startswith("adopt_")]
     assert buttons, "the default scenario has alternatives within 10 %"
     buttons[0].click().run()
@@ -205,7 +221,7 @@ def test_compare_never_shows_a_against_a_and_lists_the_settings_that_differ():
     frames = [d.value for d in at.dataframe]
     diff = next(f for f in frames if list(f.columns) == ["Indstilling", "A", "B"])
     row = diff[diff["Indstilling"] == "Investeringspulje i alt"].iloc[0]
-    assert {row["A"], row["B"]} == {"15.000", "40.000"}
+    assert {row["A"], row["B"]} == {"15,0 mio. kr.", "40,0 mio. kr."}  # the unit people read: mio. kr.
     assert len(diff) == 1  # the pool is the only difference
 
 

@@ -17,6 +17,7 @@ from tests.browser import (
     metric_value,
     open_app,
     streamlit_server,
+    wait_key_figures,
     wait_metric_change,
 )
 
@@ -86,8 +87,7 @@ def test_shared_url_opens_the_same_portfolio_in_a_fresh_browser(server, browser)
     ctx = browser.new_context(viewport={"width": 1366, "height": 768})  # no cookies, no session
     other = ctx.new_page()
     other.goto(shared)
-    other.wait_for_selector('[data-testid="stMetric"]', timeout=60000)
-    other.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60000)
+    wait_key_figures(other)
     got = {lbl: metric_value(other, lbl) for lbl in want}
     assert got == want
     assert got["Brugt / pulje"].endswith("/ 25,0")

@@ -20,7 +20,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from portfolio.cli import main
-from portfolio.frontier import frontier_points, pareto_applies, pool_frontier, pool_max_of
+from portfolio.frontier import (
+    frontier_breakpoints,
+    frontier_points,
+    pareto_applies,
+    pool_frontier,
+    pool_max_of,
+    step_pools,
+)
 from portfolio.optimiser import (
     Instance,
     Item,
@@ -277,6 +284,81 @@ def test_pool_max_admits_every_eligible_proposal(inst: Instance) -> None:
     assert top == pytest.approx(need)
 
 
+# --- breakpoints: the exact pools where the optimum changes ---------------------------------------
+
+
+def breakpoints_by_enumeration(inst: Instance, upper: float) -> list[tuple[float, float]]:
+    """(pool, best objective) at every pool b in (0, upper] where the best objective over the
+    allowed selections with pool use <= b beats every smaller pool's (or the first that has any),
+    straight from the definition: over every selection's pool use."""
+    X = selections(inst)
+    ok = allowed(inst, X, replace(inst.rules, pool_total=None))
+    total = np.array([it.pool_total for it in inst.items])
+    uses, vals = X[ok] @ total, X[ok] @ worths(inst)
+    out = []
+    for u in sorted({float(x) for x in uses}):
+        if not 0 < u <= upper + 1e-9:
+            continue
+        at = vals[uses <= u + 1e-9].max()
+        below = vals[uses < u - 1e-9]
+        if not len(below) or at > below.max() + TOL:
+            out.append((u, float(at)))
+    return out
+
+
+def check_breakpoints(inst: Instance, upper: float, method: str) -> None:
+    points, used, complete = frontier_breakpoints(inst, upper, method=method)  # type: ignore[arg-type]
+    assert complete
+    if method != "auto":
+        assert used == method
+    want = breakpoints_by_enumeration(inst, upper)
+    assert [p.pool for p in points] == pytest.approx([b for b, _ in want], abs=1e-6)
+    assert [p.objective for p in points] == pytest.approx([v for _, v in want], abs=TOL)
+    w = worths(inst)
+    # each breakpoint's portfolio is allowed at its pool and reaches the optimum there; entered and
+    # left compare it with the portfolio before (the optimum at pool 0, or nothing)
+    at_zero, _ = frontier_points(inst, [0.0])
+    prev = tuple(it.label for it in inst.items if (it.key, it.variant) in set(at_zero[0].selected))
+    for p in points:
+        idx = [i for i, it in enumerate(inst.items) if (it.key, it.variant) in set(p.selected)]
+        assert is_allowed(inst, idx, replace(inst.rules, pool_total=p.pool))
+        assert math.fsum(w[idx]) == pytest.approx(p.objective, abs=TOL)
+        labels = tuple(inst.items[i].label for i in idx)
+        assert set(p.entered) == set(labels) - set(prev) and set(p.left) == set(prev) - set(labels)
+        assert p.entered or p.left
+        prev = labels
+
+
+@PROPS
+@given(small_instances(), st.integers(0, 400))
+def test_breakpoints_match_enumeration(inst: Instance, upper: int) -> None:
+    top = pool_max_of(inst)
+    for end in (top, float(upper)):
+        check_breakpoints(inst, end, "auto")
+        check_breakpoints(inst, end, "milp")
+        if pareto_applies(inst.rules):
+            check_breakpoints(inst, end, "pareto")
+
+
+@PROPS
+@given(small_instances(), st.integers(1, 60), st.integers(0, 300))
+def test_stepped_frontier_matches_enumeration(inst: Instance, step: int, upper: int) -> None:
+    pools = step_pools(float(step), float(upper))
+    assert pools[0] == 0 and pools[-1] == upper
+    assert all(b - a == pytest.approx(step) for a, b in itertools.pairwise(pools[:-1]))
+    assert 0 < pools[-1] - pools[-2] <= step if len(pools) > 1 else upper == 0
+    check_frontier(inst, pools, "auto")
+
+
+def test_step_pools_validation():
+    assert step_pools(5000, 20000) == [0, 5000, 10000, 15000, 20000]
+    assert step_pools(5000, 72145) == [*range(0, 70001, 5000), 72145]
+    assert step_pools(0.5, 1.2) == [0, 0.5, 1.0, 1.2]
+    for bad in ((0, 100), (-5, 100), (float("nan"), 100), (1, -1), (1e-3, 1e9)):
+        with pytest.raises(ValueError):
+            step_pools(*bad)
+
+
 # --- the real catalogue -------------------------------------------------------------------------
 
 
@@ -376,6 +458,53 @@ def test_points_validation(ds):
         pool_frontier(ds, Scenario(), 1)
     fr = pool_frontier(ds, Scenario(), 2)
     assert [p.pool for p in fr.points] == [0.0, fr.pool_max]
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_stepped_frontier_and_breakpoints_against_independent_optimisations(ds, cache, name):
+    """Round steps of 5 mio. kr. up to 40 mio. kr. and the breakpoints: each an independent
+    optimisation at that pool; just below a breakpoint (1 kr. less) the optimum is worse."""
+    sc = Scenario.from_json(SCENARIOS[name])
+    fr = pool_frontier(ds, sc, step=5000, upper=40000, breakpoints=True, cache=cache)
+    assert [p.pool for p in fr.points] == [float(x) for x in range(0, 40001, 5000)]
+    assert fr.upper == 40000 and fr.breakpoints_complete
+    assert fr.breakpoint_method == ("pareto" if pareto_applies(build_instance(ds, sc, cache).rules) else "milp")
+    for p in fr.points:
+        res = optimise(ds, with_pool(sc, p.pool), cache=cache)
+        assert res.status == p.status
+        assert p.objective == (None if res.objective is None else pytest.approx(res.objective, abs=TOL))
+    bps = fr.breakpoints
+    assert bps and all(0 < p.pool <= 40000 for p in bps)
+    assert [p.pool for p in bps] == sorted(p.pool for p in bps)
+    values = [p.objective for p in bps]
+    assert values == sorted(values) and len(set(values)) == len(values)
+    for p in bps[::7] + bps[-1:]:
+        at = optimise(ds, with_pool(sc, p.pool), cache=cache)
+        assert at.objective == pytest.approx(p.objective, abs=TOL)
+        below = optimise(ds, with_pool(sc, p.pool - 0.001), cache=cache)
+        assert below.objective is None or below.objective < p.objective - 1e-3
+    # every round step's optimum is the last breakpoint's at or below it
+    for p in fr.points:
+        last = [b for b in bps if b.pool <= p.pool + 1e-9]
+        if last and p.objective is not None:
+            assert p.objective == pytest.approx(last[-1].objective, abs=TOL)
+
+
+def test_standard_breakpoints_known_numbers(ds, cache):
+    fr = pool_frontier(ds, Scenario(), step=5000, breakpoints=True, cache=cache)
+    assert fr.breakpoint_method == "pareto" and fr.upper is None
+    first = fr.breakpoints[:5]
+    # HA07 (pool 350, net 2.400) is the cheapest proposal; UD03 (500, 4.500) replaces it
+    assert [(p.pool, p.objective) for p in first] == [(350, 2400), (500, 4500), (850, 6900), (1230, 7320),
+                                                     (1400, 11100)]
+    assert first[1].entered == ("UD03",) and first[1].left == ("HA07",)
+    assert fr.breakpoints[-1].objective == pytest.approx(279_800)
+    assert len(fr.breakpoints) == 238
+    inst = build_instance(ds, Scenario(), cache)
+    milp, used, complete = frontier_breakpoints(inst, method="milp")
+    assert used == "milp" and complete
+    assert [p.pool for p in milp] == pytest.approx([p.pool for p in fr.breakpoints], abs=1e-6)
+    assert [p.objective for p in milp] == pytest.approx([p.objective for p in fr.breakpoints], abs=TOL)
 
 
 def test_frontier_speed(ds, cache):

@@ -292,9 +292,21 @@ def _huge_pool(query: dict[str, str], typed: str | None, spec: dict | None) -> d
     if typed is not None:
         at.text_input(key="pool_text").input(typed).run()
     return {"exception": [e.value for e in at.exception], "sidebar": [e.value for e in at.sidebar.error],
+            "sidebar_warnings": [w.value for w in at.sidebar.warning],
             "errors": [e.value for e in at.error], "warnings": [w.value for w in at.warning],
             "metrics": metrics(at), "rows": len(table(at)),
             "slider": [len(s.options) for s in at.select_slider if s.key == "pool_slider"]}
+
+
+# the one hard limit on the pool: the core's pool_limit (100 times all proposals' investments, KK2020)
+LIMIT_TEXT = "højst være 7.214,5 mio. kr., dvs. 100 gange alle forslagenes investeringer"
+
+
+def test_the_sidebar_states_the_core_pool_limit():
+    from portfolio.data import load_dataset
+    from portfolio.scenario import pool_limit
+
+    assert pool_limit(load_dataset(), Scenario()) == 7_214_500  # 1.000 kr.: 7.214,5 mio. kr.
 
 
 HUGE = {"link": ({"pool": "1000000000000"}, None, None),
@@ -318,8 +330,11 @@ def test_a_huge_pool_answers_within_seconds_with_a_danish_message(warm, case):
     assert "højst" in said, said
     assert got["metrics"]["Forslag i porteføljen"] and got["rows"] == 22
     assert all(n <= 201 for n in got["slider"]), got["slider"]
-    if case in ("typed", "typed-danish", "saved", "saved-per-year"):  # the sidebar's own check
-        assert any("højst være 100.000 mio. kr." in e for e in got["sidebar"]), got["sidebar"]
+    if case in ("typed", "typed-danish"):  # the sidebar refuses the typed amount, naming the core's limit
+        assert any(LIMIT_TEXT in e for e in got["sidebar"]), got["sidebar"]
+    if case in ("saved", "saved-per-year"):  # the sidebar drops the applied amount, and says so
+        assert any(LIMIT_TEXT in w and "bruges ikke" in w for w in got["sidebar_warnings"]), got["sidebar_warnings"]
+    if case in ("typed", "typed-danish", "saved", "saved-per-year"):
         assert got["metrics"]["Brugt / pulje, mio. kr."].endswith("/ 20,0")
 
 
@@ -329,8 +344,8 @@ def test_the_pool_slider_depends_on_the_catalogues_only():
     at.text_input(key="pool_text").input("5000").run()
     assert at.select_slider(key="pool_slider").options == before
     assert metrics(at)["Brugt / pulje, mio. kr."].endswith("/ 5.000,0")
-    at.text_input(key="pool_text").input("100001").run()
-    assert any("højst være 100.000 mio. kr." in e.value for e in at.sidebar.error)
+    at.text_input(key="pool_text").input("7.214,6").run()  # just over the core's limit
+    assert any(LIMIT_TEXT in e.value for e in at.sidebar.error), [e.value for e in at.sidebar.error]
     assert metrics(at)["Brugt / pulje, mio. kr."].endswith("/ 5.000,0")  # the last valid pool stays
     assert at.select_slider(key="pool_slider").options == before
 

@@ -81,17 +81,22 @@ def test_the_limit_is_100_times_the_investments():
     assert POOL_LIMIT_MULTIPLE == 100 and LIMIT == 7_214_500
 
 
+LIMIT_SAID = "puljen må højst være 7.214,5 mio. kr., dvs. 100 gange alle forslags investeringer"
+
+
 @pytest.mark.parametrize("params, check, needles", [
-    ({"pool": "1000000000000"}, lambda s: s.pool is None, ["1.000.000.000.000", "højst 7.214.500", "100 gange"]),
-    ({"pool": "1e300"}, lambda s: s.pool is None, ["1e+300", "højst 7.214.500"]),
-    ({"pool": "7214501"}, lambda s: s.pool is None, ["7.214.501", "højst 7.214.500"]),
-    ({"pool_year": "2019:1e12"}, lambda s: s.pool is None, ["Puljen for 2019 (1.000.000.000.000)", "højst 7.214.500"]),
+    ({"pool": "1000000000000"}, lambda s: s.pool is None, ["Puljen i alt (1.000.000.000 mio. kr.)", LIMIT_SAID,
+                                                           "(72,1 mio. kr.)"]),
+    ({"pool": "1e300"}, lambda s: s.pool is None, ["(over 1.000.000.000.000.000 mio. kr.)", LIMIT_SAID]),
+    ({"pool": "7214501"}, lambda s: s.pool is None, ["(7.214,501 mio. kr.)", LIMIT_SAID]),
+    ({"pool_year": "2019:1e12"}, lambda s: s.pool is None, ["Puljen for 2019 (1.000.000.000 mio. kr.)", LIMIT_SAID]),
     ({"pool": "20000", "pool_year": "2019:5000,2020:99999999"},
-     lambda s: s.pool.total == 20000 and s.pool.per_year == {2019: 5000}, ["Puljen for 2020 (99.999.999)", "højst"]),
+     lambda s: s.pool.total == 20000 and s.pool.per_year == {2019: 5000},
+     ["Puljen for 2020 (99.999,999 mio. kr.) er for stor og er fjernet", LIMIT_SAID]),
     ({"pool": "1e12", "pool_year": "2019:5000"},
-     lambda s: s.pool.total is None and s.pool.per_year == {2019: 5000}, ["Puljen i alt", "højst"]),
+     lambda s: s.pool.total is None and s.pool.per_year == {2019: 5000}, ["Puljen i alt", LIMIT_SAID]),
     ({"cat": "BC2017", "pool": "5000000"}, lambda s: s.pool is None and s.catalogues == ("BC2017",),
-     ["mindst 100.000"]),
+     ["Puljen i alt (5.000 mio. kr.)", "højst være 203,7 mio. kr., dvs. 100 gange", "(2,0 mio. kr.)"]),
 ])
 def test_a_huge_pool_falls_back_with_the_limit(params, check, needles):
     s, notices = run_query(params)
@@ -110,7 +115,8 @@ def test_fit_to_dataset_drops_a_huge_saved_pool():
     saved = Scenario.from_json({"pool": {"total": 1e13, "per_year": {"2019": 100}}})
     fitted, notices = run_fit(saved)
     assert fitted.pool.total is None and fitted.pool.per_year == {2019: 100}
-    assert "højst 7.214.500" in joined(notices) and "fjernet" in joined(notices)
+    assert joined(notices).startswith("Puljen i alt (10.000.000.000 mio. kr.) er for stor og er fjernet fra scenariet: "
+                                      + LIMIT_SAID), notices
 
 
 # --- repeated parameters -------------------------------------------------------------------------

@@ -182,8 +182,11 @@ def test_explain_pool_total(ds):
     res = run(ds, pool={"total": 5000}, force_in=["BU09", "TV01"])
     assert res.status == "infeasible" and res.objective is None and res.selected == ()
     text = res.explanation
-    assert "De tvungne forslag BU09 og TV01 kræver mindst 29.150 (1.000 kr., 2020 p/l) af puljen" in text
-    assert "men puljen er 5.000" in text
+    # amounts in mio. kr. with the unit (issue 10): the need rounded up, the pool as set
+    assert "De tvungne forslag BU09 og TV01 kræver mindst 29,15 mio. kr. (2020 p/l) af puljen" in text
+    assert "men puljen er 5,0 mio. kr. Denne konflikt" in text  # one full stop after 'kr.'
+    assert "puljen i alt (5,0 mio. kr.)" in text
+    assert "29.150" not in text and "5.000" not in text
     # the minimal conflict: TV01 alone is too big, BU09 is not needed for it
     assert set(res.conflicts[0].rules) == {Rule("force_in", key="TV01"), Rule("pool_total")}
     assert all(s.code == Code.NO_SOLUTION for s in res.statuses)
@@ -192,7 +195,9 @@ def test_explain_pool_total(ds):
 def test_explain_pool_per_year(ds):
     res = run(ds, pool={"per_year": {"2019": 3000}}, force_in=["BU09", "TV01"])
     assert res.status == "infeasible"
-    assert "Puljen i 2019 er 3.000, men de tvungne forslag BU09 og TV01 kræver mindst 5.700" in res.explanation
+    assert ("Puljen i 2019 er 3,0 mio. kr., men de tvungne forslag BU09 og TV01 kræver mindst 5,7 mio. kr. "
+            "(2020 p/l) i 2019.") in res.explanation
+    assert "puljen i 2019 (3,0 mio. kr.)" in res.explanation
     assert set(res.conflicts[0].rules) == {Rule("force_in", key="TV01"), Rule("pool_year", year=2019)}
 
 
@@ -235,13 +240,13 @@ def test_explain_risky_share(ds):
     assert res.status == "infeasible"
     assert "Højst 10 % af puljens investeringer må gå til forslag med middel eller høj risiko" in res.explanation
     # 2.100 of BU09 needs 18.900 of low-risk investment next to it: 21.000 in all
-    assert "kræver mindst 21.000" in res.explanation
+    assert "kræver mindst 21,0 mio. kr." in res.explanation
 
 
 def test_explain_pinned_variant(ds):
     res = run(ds, variants={"SI05": "Model 2"}, force_in=["SI05"], pool={"total": 2800})
     assert res.status == "infeasible"
-    assert "SI05 (Model 2) kræver mindst 3.100" in res.explanation
+    assert "SI05 (Model 2) kræver mindst 3,1 mio. kr." in res.explanation
     assert "SI05 er låst til varianten Model 2" in res.explanation
     assert Rule("pinned", key="SI05", other="Model 2") in res.conflicts[0].rules
 
@@ -317,7 +322,8 @@ def test_statuses(ds):
     assert "middel" in low.status_of("BU09").reason
     tight = run(ds, pool={"total": 1000})
     assert tight.status_of("TV01").code == Code.TOO_BIG  # 27.050 can never fit a pool of 1.000
-    assert "27.050" in tight.status_of("TV01").reason and "1.000" in tight.status_of("TV01").reason
+    assert "(27,05 mio. kr., 2020 p/l)" in tight.status_of("TV01").reason
+    assert "hele puljen (1,0 mio. kr.)" in tight.status_of("TV01").reason
     assert tight.status_of("HA07").code in (Code.CHOSEN, Code.LEFT_OUT)  # 350 fits
     assert {s.code for s in tight.statuses} <= {Code.CHOSEN, Code.LEFT_OUT, Code.TOO_BIG, Code.OTHER_VARIANT,
                                                 Code.DEPENDENCY}
@@ -398,7 +404,7 @@ def test_cbc_and_highs_agree(ds, fields):
 def test_cbc_reports_infeasible(ds):
     res = optimise(ds, Scenario.from_json({"pool": {"total": 5000}, "force_in": ["TV01"], "solver": "cbc"}))
     assert res.status == "infeasible"
-    assert "27.050" in res.explanation
+    assert "27,05 mio. kr." in res.explanation
 
 
 def synthetic(n: int, seed: int = 3) -> Instance:

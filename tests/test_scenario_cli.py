@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from portfolio import fmt
 from portfolio.cli import main
 from portfolio.data import load_dataset
 from portfolio.model import DataSet
@@ -189,17 +190,29 @@ def test_cli_infeasible_exit_0(capsys, tmp_path):
     assert code == 0
     doc = json.loads(out)
     assert doc["status"] == "infeasible" and doc["objective"] is None and doc["selected"] == []
-    assert "29.150" in doc["explanation"] and "5.000" in doc["explanation"]
+    # the explanation is text for people: mio. kr. with the unit
+    assert "29,15 mio. kr." in doc["explanation"] and "5,0 mio. kr." in doc["explanation"]
     code, out, _ = cli(capsys, "optimise", "--scenario", path)
-    assert code == 0 and "ingen løsning" in out and "29.150" in out
+    assert code == 0 and "ingen løsning" in out and "29,15 mio. kr." in out
 
 
 def test_cli_text_report(capsys):
     code, out, _ = cli(capsys, "optimise", "--pool", "10000")
     assert code == 0
-    assert "Status: optimal" in out and "Målværdi (besparelser positive): 137.975" in out
+    # the objective in the product's sign (savings negative), labelled, with the unit
+    assert "Status: optimal (bevist optimal) – HiGHS" in out and "HIGHS" not in out
+    assert "Målværdi (1.000 kr.; besparelse negativ): -137.975\n" in out
+    assert "besparelser positive" not in out
     assert "Valgte forslag (5)" in out and "TV02" in out and "Ikke valgt" in out
     assert "1.000 kr., 2020 p/l" in out
+    lines = out.splitlines()
+    head = next(ln for ln in lines if ln.strip().startswith("Nøgle"))
+    assert "Nettoeffekt" in head and "(1.000 kr.)" in head
+    year_head = next(ln for ln in lines if "2019" in ln and "I alt" in ln)
+    assert year_head.strip().startswith("1.000 kr.")
+    net = next(ln for ln in lines if ln.strip().startswith("Nettoeffekt "))
+    assert net.split()[-1] == "-137.975"  # the net effect in total: savings negative
+    assert "Puljen i alt: 9.950 brugt af 10.000 (1.000 kr.)" in out
 
 
 @pytest.mark.parametrize("content, needle", [
@@ -221,3 +234,67 @@ def test_cli_malformed_scenario_exits_2(capsys, tmp_path, content, needle):
 def test_cli_negative_pool_flag_exits_2(capsys):
     code, _, err = cli(capsys, "optimise", "--pool", "-1")
     assert code == 2 and "negativ" in err
+
+
+# --- the what-if commands: JSON contract unchanged, human tables in the product's sign ----------------
+
+
+def test_analyses_json_keeps_the_maximised_value_savings_positive(capsys):
+    """README's contract: `objective` (the frontier's too) and the prices' `delta` are the maximised
+    value, savings counted positive; pinned numbers."""
+    code, out, _ = cli(capsys, "frontier", "--pool", "10000", "--points", "3", "--json")
+    assert code == 0
+    fr = json.loads(out)
+    assert fr["pool_max"] == 72145 and fr["unit"] == "1.000 kr., 2020 p/l"
+    assert [(p["pool"], p["objective"]) for p in fr["points"]] == [(0, 0), (36072.5, 218800), (72145, 279800)]
+    code, out, _ = cli(capsys, "prices", "--pool", "10000", "--json")
+    pr = json.loads(out)
+    assert pr["objective"] == 137975
+    by_key = {p["key"]: p for p in pr["prices"]}
+    assert (by_key["BU01"]["action"], by_key["BU01"]["delta"], by_key["BU01"]["objective_after"]) == (
+        "force_in", -12050, 125925)
+    assert by_key["TV01"]["delta"] is None and by_key["TV01"]["status"] == "infeasible"
+    code, out, _ = cli(capsys, "alternatives", "--pool", "10000", "--k", "1", "--json")
+    alt = json.loads(out)
+    assert alt["optimum"] == 137975 and alt["items"][0]["objective"] == 136645 and alt["items"][0]["gap"] == 1330
+
+
+def test_analyses_human_tables_show_savings_negative_with_the_unit(capsys):
+    code, out, _ = cli(capsys, "frontier", "--pool", "10000", "--points", "3")
+    assert code == 0
+    assert "Metode: eksakt dynamisk programmering over puljen" in out and "pareto" not in out
+    row = next(ln for ln in out.splitlines() if ln.strip().startswith("72.145"))
+    assert row.split()[1] == "-279.800"  # the objective as a net effect
+    head = next(ln for ln in out.splitlines() if "Pulje" in ln and "Målværdi" in ln)
+    assert "1.000 kr." in head and "besparelse negativ" in head
+    code, out, _ = cli(capsys, "prices", "--pool", "10000")
+    assert "Målværdi nu (1.000 kr.; besparelse negativ): -137.975" in out
+    head = next(ln for ln in out.splitlines() if "Handling" in ln)
+    assert "Ændring i nettoeffekt" in head and "1.000 kr." in head
+    bu01 = next(ln for ln in out.splitlines() if ln.strip().startswith("BU01"))
+    assert bu01.split()[-3:] == ["12.050", "-125.925", "optimal"]  # forcing BU01 in raises the net effect
+    code, out, _ = cli(capsys, "alternatives", "--pool", "10000", "--k", "1")
+    assert "Den bedste portefølje, målværdi (1.000 kr.; besparelse negativ): -137.975 – entydig" in out
+    assert "1. Målværdi (1.000 kr.; besparelse negativ): -136.645 – besparelsen er 1.330 (1.000 kr.) mindre" in out
+    assert "Optimum: 185.030" not in out and "besparelser positive" not in out
+
+
+def test_simulation_percentiles_are_named_by_meaning(capsys):
+    from portfolio.optimiser import optimise
+    from portfolio.simulation import simulate
+
+    code, out, _ = cli(capsys, "simulate", "--pool", "10000", "--n", "40", "--seed", "3")
+    assert code == 0
+    assert "Pessimistisk" not in out and "Optimistisk" not in out and "P10" not in out
+    ds = load_dataset()
+    sc = Scenario.from_json({"pool": {"total": 10000}})
+    sim = simulate(ds, sc, optimise(ds, sc).selected, n=40, seed=3)
+    (bad, p90), (mid, p50), (good, p10) = sim.percentiles()
+    assert bad.startswith("10 % risiko for at spare mindre end ") and good.startswith("10 % chance for at spare mere")
+    lines = out.splitlines()
+    for name, value in ((bad, p90), (mid, p50), (good, p10)):
+        line = next(ln for ln in lines if ln.strip().startswith(name))
+        assert line.split()[-1] == fmt.tal(value) and value < 0  # savings negative, 1.000 kr.
+    head = next(ln for ln in lines if ln.startswith("Nettoeffekt over horisonten"))
+    assert "(1.000 kr.; besparelse negativ)" in head
+    assert next(ln for ln in lines if "Efter dokumenterne" in ln).split()[-1] == "-137.975"

@@ -91,8 +91,9 @@ def test_charts_build(ds):
     names = [t.name for t in fig.data]
     assert "Akkumuleret nettoeffekt" in names and "Pulje pr. år" in names
     cum = next(t for t in fig.data if t.name == "Akkumuleret nettoeffekt")
-    assert list(cum.y)[-1] == pytest.approx(kf.net_total)
+    assert list(cum.y)[-1] == pytest.approx(kf.net_total / 1000)  # mio. kr.
     u = udvalg_chart(kf.effects, "maaltal", "Måltal", 2020)
     assert [t.name for t in u.data] == ["Socialudvalget"]
-    m = map_chart([MapPoint("BU01", "x", "middel", 1800, 1000, True, 3)], 2020)
-    assert m.data[0].x[0] == 1800
+    m = map_chart([MapPoint("BU01", "x", "middel", 1800, -1000, True, 3)], 2020)
+    assert m.data[0].x[0] == pytest.approx(1.8)  # mio. kr.
+    assert m.data[0].y[0] == pytest.approx(-1.0)  # the permanent change, savings negative

@@ -108,12 +108,12 @@ def test_prices_known_numbers(ds, cache):
 
 
 def test_infeasible_toggles_are_explained(ds, cache):
-    # TV01 alone needs 27.050 of a pool of 20.000
+    # TV01 alone needs 27.050 (1.000 kr.) of a pool of 20.000; the explanation says it in mio. kr.
     prices = toggle_prices(ds, Scenario.from_json({"pool": {"total": 20000}}), cache=cache)
     tv01 = prices["TV01"]
     assert tv01.action == "force_in" and tv01.status == "infeasible"
     assert tv01.delta is None and tv01.objective_after is None and tv01.selected_after == ()
-    assert "27.050" in tv01.explanation and "20.000" in tv01.explanation and "TV01" in tv01.explanation
+    assert "27,05 mio. kr." in tv01.explanation and "20,0 mio. kr." in tv01.explanation and "TV01" in tv01.explanation
     assert all(p.explanation is None for k, p in prices.items() if k != "TV01")
     # risk: HA01 (middel) cannot be forced in when only lav is allowed
     prices = toggle_prices(ds, Scenario.from_json({"max_risk": "lav"}), cache=cache)
@@ -333,16 +333,19 @@ def test_cli_prices_json(capsys):
     assert len(by_key) == 22
     assert set(by_key["TV02"]) >= {"key", "action", "delta", "objective_after", "status", "explanation"}
     assert by_key["TV02"]["action"] == "force_out" and by_key["TV02"]["delta"] == -60030
-    assert by_key["TV01"]["status"] == "infeasible" and "27.050" in by_key["TV01"]["explanation"]
+    assert by_key["TV01"]["status"] == "infeasible" and "27,05 mio. kr." in by_key["TV01"]["explanation"]
 
 
 def test_cli_prices_and_alternatives_text(capsys):
     assert main(["prices", "--pool", "20000"]) == 0
     out, _ = capsys.readouterr()
-    assert "tving fra" in out and "-60.030" in out and "27.050" in out
+    # the human table in the documents' sign: forcing TV02 out costs 60.030 (1.000 kr.) of net effect
+    tv02 = next(line for line in out.splitlines() if line.strip().startswith("TV02"))
+    assert "tving fra" in tv02 and " 60.030 " in tv02 and "-125.000" in tv02
+    assert "-185.030" in out and "27,05 mio. kr." in out
     assert main(["alternatives", "--pool", "20000", "--k", "2"]) == 0
     out, _ = capsys.readouterr()
-    assert "Optimum: 185.030" in out and "entydigt" in out and "184.495" in out
+    assert "-185.030" in out and "entydig" in out and "-184.495" in out and "besparelse negativ" in out
 
 
 def test_cli_alternatives_json(capsys, tmp_path):

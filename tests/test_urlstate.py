@@ -212,3 +212,16 @@ def test_links_relative_to_the_dashboard_defaults_round_trip():
         assert to_query(back, DEFAULT_SCENARIO) == q
     assert to_query(DEFAULT_SCENARIO, DEFAULT_SCENARIO) == {}
     assert to_query(Scenario(), DEFAULT_SCENARIO) == {"pool": "none"}
+
+
+def test_a_rule_the_defaults_have_and_the_scenario_has_not_is_written_readably():
+    d = Scenario.from_json({"max_risk": "lav", "max_risky_share": 0.5, "max_payback_years": 4, "force_in": ["TV01"],
+                            "force_out": ["HA02"], "variants": {"SI05": "Model 1"}, "price_index": {"2019": 99},
+                            "risk_haircut": {"høj": 0.5}, "pool": {"total": 5000, "per_year": {"2019": 800}}})
+    q = to_query(Scenario(), d)
+    assert q == {"risk": "ingen", "risky": "ingen", "payback": "ingen", "in": "", "out": "", "variant": "", "pl": "",
+                 "haircut": "lav:0", "pool": "none", "pool_year": ""}
+    assert from_query(q, DS, defaults=d) == (Scenario(), [])
+    # a horizon that leaves the defaults' per-year pool outside it, with a pool of its own
+    s = Scenario.from_json({"horizon": [2021, 2024], "pool": {"total": 3000}, "force_in": ["HA02"]})
+    assert from_query(to_query(s, d), DS, defaults=d) == (s, [])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
@@ -13,7 +14,13 @@ import pandas as pd
 import streamlit as st
 
 from portfolio import fmt
-from portfolio.compare import compare, settings_differences
+from portfolio.compare import (
+    FIGURE_UNITS,
+    amount_text,
+    compare,
+    exact_mio_text,
+    settings_differences,
+)
 from portfolio.data import DataError, default_data_dir, read_csv_dir
 from portfolio.export import economy_csv, scenario_json, selected_csv, workbook_bytes
 from portfolio.model import DataSet
@@ -93,6 +100,29 @@ def link_section() -> None:
     st.code(link or "(adressen vises, når siden køres i en browser)", language=None)
     st.caption("Adressen i browserens adresselinje følger altid de nuværende indstillinger og valg. "
                "Kopiér den og send den: modtageren ser den samme portefølje.")
+
+
+def pool_text(scenario: Scenario) -> str:
+    """The pool of a saved scenario as the list shows it, with its unit: '20,0 mio. kr.',
+    '20,0 mio. kr. (og pr. år)', 'Kun pr. år', 'Ingen pulje'."""
+    pool = scenario.pool
+    if pool is None:
+        return "Ingen pulje"
+    if pool.total is None:
+        return "Kun pr. år" if pool.per_year else "Ingen pulje"
+    return exact_mio_text(pool.total) + (" (og pr. år)" if pool.per_year else "")
+
+
+def _figure_text(value: float, unit: str, difference: bool = False) -> str:
+    """A key figure of the comparison (or a difference of two): an amount in mio. kr. (2 decimals),
+    a count, or years ('–' for a payback that never happens, NaN)."""
+    if unit == "amount":
+        return amount_text(value)
+    if unit == "years":
+        if math.isnan(value):
+            return "–"
+        return f"{fmt.tal(value)} år" if difference else fmt.years_text(int(value))
+    return fmt.tal(value)
 
 
 def _open(saved_id: int, ds: DataSet) -> None:
@@ -179,8 +209,8 @@ def saved_section(ds: DataSet, ds_token: str, scenario: Scenario, result: Result
         st.caption("Ingen gemte scenarier endnu.")
         return
     st.dataframe(pd.DataFrame([{"Navn": s.name, "Note": s.note, "Kataloger": ", ".join(s.scenario.catalogues),
-                                "Pulje": fmt.tal(s.scenario.pool.total) if s.scenario.pool and s.scenario.pool.total
-                                is not None else "–", "Gemt": s.updated.astimezone().strftime("%d-%m-%Y %H:%M")} for s in items]),
+                                "Pulje": pool_text(s.scenario),
+                                "Gemt": s.updated.astimezone().strftime("%d-%m-%Y %H:%M")} for s in items]),
                  hide_index=True, width="stretch")
     by_id = {s.id: s for s in items}
     ss = st.session_state
@@ -238,15 +268,19 @@ def saved_section(ds: DataSet, ds_token: str, scenario: Scenario, result: Result
     c1.markdown("**Kun i A:** " + md(", ".join(cmp.only_a) or "–"))
     c2.markdown("**Kun i B:** " + md(", ".join(cmp.only_b) or "–"))
     c3.markdown("**I begge:** " + md(", ".join(cmp.both) or "–"))
-    st.dataframe(pd.DataFrame([{"Nøgletal": lbl, "A": fmt.tal(va), "B": fmt.tal(vb), "B − A": fmt.tal(vb - va)}
-                               for lbl, va, vb in cmp.figures]), hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame([{"Nøgletal": lbl, "A": _figure_text(va, u), "B": _figure_text(vb, u),
+                                "B − A": _figure_text(vb - va, u, difference=True)}
+                               for (lbl, va, vb), u in zip(cmp.figures, FIGURE_UNITS, strict=True)]),
+                 hide_index=True, width="stretch")
     rows = []
     for udv, years in sorted(cmp.maaltal.items()):
         for y, (va, vb) in sorted(years.items()):
-            rows.append({"Udvalg": udv, "År": str(y), "Måltal A": fmt.tal(va), "Måltal B": fmt.tal(vb),
-                         "B − A": fmt.tal(vb - va)})
+            rows.append({"Udvalg": udv, "År": str(y), "Måltal A (mio. kr.)": fmt.tal(va / 1000, 2),
+                         "Måltal B (mio. kr.)": fmt.tal(vb / 1000, 2), "B − A (mio. kr.)": fmt.tal((vb - va) / 1000, 2)})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    st.caption(f"Beløb i {fmt.unit(sa.base_year)}; besparelser er negative.")
+    ua, ub = cmp.mio_units
+    unit = ua if cmp.same_unit else f"A: {ua}, B: {ub}"
+    st.caption(f"Beløb i {unit}; besparelser er negative, udgifter og investeringer positive.")
 
 
 def upload_section() -> None:
