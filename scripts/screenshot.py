@@ -1,6 +1,6 @@
 """Retake the README's screenshot (docs/screenshot.png) from the running dashboard.
 
-Starts the app on a free port, opens it in Debian's chromium at 1366×768 with the default
+Starts the app on a free port, opens it in Debian's chromium at 1366×1150 with the default
 scenario, waits for the key figures and saves the visible page. Run with
 `.venv/bin/python scripts/screenshot.py` after a change to what the first screen shows.
 """
@@ -22,7 +22,7 @@ def main() -> None:
     out = ROOT / "docs" / "screenshot.png"
     with streamlit_server() as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        page = open_app(browser, url, 1366, 768)
+        page = open_app(browser, url, 1366, 1150)
         page.wait_for_timeout(1500)  # let the table's canvas settle
         page.screenshot(path=str(out))
         browser.close()
