@@ -33,7 +33,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from .explain import explain_infeasible
 from .frontier import (
     ParetoLayers,
     best_around,
@@ -52,6 +51,7 @@ from .optimiser import (
     Rules,
     build_instance,
     check_selection,
+    explain_infeasible,
     explanation_text,
 )
 from .scenario import Scenario

@@ -62,29 +62,19 @@ def streamlit_server(extra_env: dict[str, str] | None = None) -> Iterator[str]:
             proc.kill()
 
 
-def metric_value(page, label_start: str) -> str:
-    """The text of the metric whose label starts with `label_start`."""
-    return page.evaluate(
+def metric_value(page, label_start: str, timeout: int = 30000) -> str:
+    """The text of the metric whose label starts with `label_start`, once the page shows it (a
+    rerun redraws the metrics one by one: wait for this one rather than read a half-drawn page)."""
+    handle = page.wait_for_function(
         """(start) => {
             for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
                 const l = m.querySelector('[data-testid="stMetricLabel"]').innerText.replace(/\\u00ad/g, '');
-                if (l.startsWith(start)) return m.querySelector('[data-testid="stMetricValue"]').innerText;
+                const v = m.querySelector('[data-testid="stMetricValue"]');
+                if (l.startsWith(start) && v && v.innerText.trim() !== '') return v.innerText;
             }
             return null;
-        }""", label_start)
-
-
-def wait_metric_change(page, label_start: str, old: str, timeout_ms: int = 20000) -> str:
-    page.wait_for_function(
-        """([start, old]) => {
-            if (document.querySelector('[data-testid="stStatusWidget"]')) return false;
-            for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
-                const l = m.querySelector('[data-testid="stMetricLabel"]').innerText.replace(/\\u00ad/g, '');
-                if (l.startsWith(start)) return m.querySelector('[data-testid="stMetricValue"]').innerText !== old;
-            }
-            return false;
-        }""", arg=[label_start, old], timeout=timeout_ms)
-    return metric_value(page, label_start)
+        }""", arg=label_start, timeout=timeout)
+    return handle.json_value()
 
 
 def open_app(browser, url: str, width: int = 1366, height: int = 768):

@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import sync_playwright
 from sqlalchemy import create_engine, text
 
 from portfolio.data import load_dataset
 from portfolio.model import DataSet
 from portfolio.optimiser import InstanceCache
 from portfolio.storage import ScenarioStore
+from tests.browser import CHROMIUM_ARGS, chromium_path, streamlit_server
 from tests.pg import PgServer, throwaway_server
 
 
@@ -80,3 +82,22 @@ def execute(url: str, statement: str, **params: Any) -> list[tuple]:
             return [tuple(r) for r in res] if res.returns_rows else []
     finally:
         engine.dispose()
+
+
+# --- the real browser (tests marked `browser`; a module may override either fixture) ------------
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    """The dashboard served by a real Streamlit server on a free port, for one test module."""
+    with streamlit_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's chromium, driven by Playwright, for one test module."""
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -8,35 +8,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from tests.browser import (
-    CHROMIUM_ARGS,
     choose_quick,
-    chromium_path,
     metric_value,
     open_app,
-    streamlit_server,
     wait_key_figures,
     wait_metric_change,
 )
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-
-
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def test_load_change_pool_force_in_and_screenshot(server, browser):

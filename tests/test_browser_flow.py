@@ -8,34 +8,16 @@ Never skipped: a missing chromium is an error (scripts/test.sh installs it).
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from tests.browser import (
-    CHROMIUM_ARGS,
     choose_quick,
-    chromium_path,
     metric_value,
     open_app,
-    streamlit_server,
     wait_metric_change,
 )
 
 pytestmark = pytest.mark.browser
 FIGURES = ("Nettoeffekt", "Varig effekt", "Brugt / pulje", "Forslag")
-
-
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def figures(page) -> dict[str, str]:

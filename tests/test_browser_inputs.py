@@ -13,28 +13,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from playwright.sync_api import sync_playwright
 
 from portfolio.scenario import OBJECTIVE_LABELS
-from tests.browser import CHROMIUM_ARGS, chromium_path, metric_value, open_app, streamlit_server
+from tests.browser import metric_value, open_app, wait_key_figures
 
 pytestmark = pytest.mark.browser
 IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
 LAST_VALID = "Viser resultatet for de sidst gyldige indstillinger."
-
-
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def query(page) -> dict[str, list[str]]:
@@ -75,6 +60,7 @@ def test_a_decimal_comma_in_the_discount_rate_and_an_english_point_refused(serve
     assert "'3.5' er ikke et tal i dansk format: brug komma som decimaltegn (fx 3,5)" in errors, errors
     assert field.input_value() == "3.5"  # kept as typed, to be corrected
     assert query(page)["rate"] == ["0.0425"]  # the last valid settings stay
+    wait_key_figures(page)
     assert metric_value(page, "Nettoeffekt") == before
     type_into(page, "discount__text", "3,5")
     wait_search(page, "objective=npv")
@@ -88,6 +74,7 @@ def test_the_pool_in_mio_kr_with_a_warning_and_the_core_limit(server, browser):
     page = open_app(browser, server)
     type_into(page, "pool_text", "1.300")
     wait_search(page, "pool=1300000")  # 1.300 mio. kr. = 1.300.000 (1.000 kr.), not 1,3 mio. kr.
+    wait_key_figures(page)
     assert metric_value(page, "Brugt / pulje").endswith("/ 1.300,0")
     assert page.locator(".st-key-pool_text input").input_value() == "1.300,0"
     warnings = " ".join(sidebar_texts(page, "stAlertContentWarning"))
@@ -98,6 +85,7 @@ def test_the_pool_in_mio_kr_with_a_warning_and_the_core_limit(server, browser):
     errors = " ".join(sidebar_texts(page, "stAlertContentError"))
     assert "Puljen på 7.214,6 mio. kr. er for stor. Puljen må højst være 7.214,5 mio. kr." in errors, errors
     assert query(page)["pool"] == ["1300000"]
+    wait_key_figures(page)
     assert metric_value(page, "Brugt / pulje").endswith("/ 1.300,0")
     page.close()
 

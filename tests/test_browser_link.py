@@ -10,28 +10,13 @@ own example: 22 of 22 proposals, where the recipient used to get the default 20 
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from portfolio.scenario import OBJECTIVE_LABELS
-from tests.browser import CHROMIUM_ARGS, chromium_path, metric_value, open_app, streamlit_server
+from tests.browser import metric_value, open_app
 
 pytestmark = pytest.mark.browser
 SHARE_VIEW = "Del, gem, eksportér"
 IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-
-
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def key_figures(page) -> dict[str, str]:

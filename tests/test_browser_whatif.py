@@ -4,31 +4,16 @@ tolerance field and the frontier's hover, as a negotiator sees them."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from portfolio import fmt
 from portfolio.data import load_dataset
 from portfolio.optimiser import optimise
 from portfolio.scenario import OBJECTIVE_LABELS, Scenario
-from tests.browser import CHROMIUM_ARGS, chromium_path, open_app, streamlit_server
+from tests.browser import open_app
 from tests.test_frontier import with_pool
 
 pytestmark = pytest.mark.browser
 IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-
-
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def open_whatif(browser, server):

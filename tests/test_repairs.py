@@ -16,8 +16,15 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
-from portfolio.optimiser import RISK_NAMES, Instance, Rules, optimise
-from portfolio.repairs import Repair, apply_patch, find_repairs
+from portfolio.optimiser import (
+    RISK_NAMES,
+    Instance,
+    Repair,
+    Rules,
+    apply_patch,
+    find_repairs,
+    optimise,
+)
 from portfolio.scenario import Scenario
 from tests.test_optimiser_properties import all_selections, feasible_mask, instances, value
 
@@ -28,7 +35,7 @@ SETTINGS = settings(max_examples=80, deadline=None,
 
 def patched(rules: Rules, patch: dict) -> Rules:
     """The rules after a scenario patch, read from the scenario fields' meaning (independently of
-    portfolio.repairs)."""
+    portfolio.optimiser.repairs)."""
     out = rules
     if "force_in" in patch:
         out = replace(out, force_in=tuple(patch["force_in"]))

@@ -12,9 +12,8 @@ from portfolio.figures import investment, permanent, variant_figures
 from portfolio.flows import Flows
 from portfolio.keyfigures import KeyFigures
 from portfolio.model import DataSet, Proposal
-from portfolio.optimiser import CODE_LABELS, Code, Result
+from portfolio.optimiser import CODE_LABELS, Code, Result, apply_patch
 from portfolio.register import KIND_PAYBACK, Discrepancy
-from portfolio.repairs import apply_patch
 from portfolio.scenario import OBJECTIVE_LABELS, Scenario
 from portfolio.tables import tabel1
 

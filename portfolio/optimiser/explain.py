@@ -20,17 +20,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from . import fmt
-from .fmt import mio_at_least, mio_exact
-from .optimiser import (
-    RISK_NAMES,
-    RISKY_FROM,
-    Conflict,
-    Instance,
-    Item,
-    Rule,
-    solve_model,
-)
+from .. import fmt
+from ..fmt import mio_at_least, mio_exact
+from .instance import RISK_NAMES, RISKY_FROM, Instance, Item, Rule
+from .milp import solve_model
+from .result import Conflict
 
 _EPS = 1e-7
 

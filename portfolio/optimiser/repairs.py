@@ -41,10 +41,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from . import fmt
+from .. import fmt
+from ..fmt import mio_at_least, mio_exact
 from .explain import Oracle, capitalised, join_names, least_risky_share
-from .fmt import mio_at_least, mio_exact
-from .optimiser import RISK_NAMES, Instance, Rule, Rules, solve_model
+from .instance import RISK_NAMES, Instance, Rule, Rules
+from .milp import solve_model
 
 _EPS = 1e-7
 BOUNDED = ("pool_total", "pool_year", "max_risk", "max_payback", "risky_share")

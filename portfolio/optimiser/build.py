@@ -1,0 +1,118 @@
+"""Building an `Instance` from a dataset and a scenario (amounts at the scenario's p/l)."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from ..figures import variant_figures
+from ..flows import variant_flows
+from ..model import Block, DataSet, Styring
+from ..prices import PriceIndexError
+from ..scenario import Scenario, ScenarioError, flow_settings
+from .instance import Instance, Item, ObjectiveSpec, Rules
+
+
+@dataclass(frozen=True)
+class _ItemKey:
+    flow: tuple[Any, ...]
+    pool_covers: tuple[Styring, ...]
+    catalogues: tuple[str, ...]
+
+
+class InstanceCache:
+    """Caches the per-variant yearly amounts (the slow part of `build_instance`) for one dataset.
+
+    Keep one per dataset (the dashboard can hold it in its session); the rules and the objective
+    are applied on every build, so only the flow settings, pool coverage and catalogues are keys.
+    """
+
+    def __init__(self, ds: DataSet, max_entries: int = 32) -> None:
+        self.ds = ds
+        self.max_entries = max_entries
+        self._items: OrderedDict[_ItemKey, tuple[Item, ...]] = OrderedDict()
+        self._lock = threading.Lock()  # the dashboard may solve from several sessions at once
+
+    def items(self, scenario: Scenario) -> tuple[Item, ...]:
+        key = _ItemKey(flow=(scenario.base_year, scenario.horizon, scenario.alignment, scenario.extend_permanent,
+                             tuple(sorted(scenario.price_index.items()))),
+                       pool_covers=tuple(scenario.pool_covers), catalogues=tuple(scenario.catalogues))
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+                return hit
+        items = _build_items(self.ds, scenario)
+        with self._lock:
+            self._items[key] = items
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
+        return items
+
+
+def _build_items(ds: DataSet, scenario: Scenario) -> tuple[Item, ...]:
+    settings = flow_settings(ds, scenario)
+    years = scenario.years
+    covers = set(scenario.pool_covers)
+    items: list[Item] = []
+    for cat in ds.catalogues:
+        if cat.id not in scenario.catalogues:
+            continue
+        for p in cat.proposals:
+            requires = ds.required_by(p.key)
+            for v in p.variants:
+                try:
+                    fl = variant_flows(v, settings)
+                except PriceIndexError as e:
+                    raise ScenarioError(str(e)) from None
+                pool = dict.fromkeys(years, 0.0)
+                inv = dict.fromkeys(years, 0.0)
+                perm = dict.fromkeys(years, 0.0)
+                sav = dict.fromkeys(years, 0.0)
+                for line in fl.lines:
+                    ln = line.line
+                    for y, a in line.amounts.items():
+                        if ln.block == Block.IMPL:
+                            inv[y] += a
+                            if ln.styring in covers:
+                                pool[y] += a
+                        else:
+                            perm[y] += a
+                            if a < 0:
+                                sav[y] += a
+                items.append(Item(
+                    key=p.key, variant=v.name, risk=p.risk.rank, payback=variant_figures(v).payback,
+                    pool_investment=tuple(pool[y] for y in years), investment=tuple(inv[y] for y in years),
+                    permanent=tuple(perm[y] for y in years), savings=tuple(sav[y] for y in years),
+                    requires=requires, title=p.title))
+    return tuple(items)
+
+
+def scenario_rules(scenario: Scenario) -> Rules:
+    pool = scenario.pool
+    return Rules(
+        pool_total=None if pool is None else pool.total,
+        pool_per_year=() if pool is None else tuple(sorted(pool.per_year.items())),
+        max_risk=scenario.max_risk_rank,
+        max_risky_share=scenario.max_risky_share,
+        max_payback=scenario.max_payback_years,
+        force_in=tuple(dict.fromkeys(scenario.force_in)),
+        force_out=tuple(dict.fromkeys(scenario.force_out)),
+        pinned=tuple(sorted(scenario.variants.items())),
+        dependencies=scenario.dependencies,
+    )
+
+
+def scenario_objective(scenario: Scenario) -> ObjectiveSpec:
+    return ObjectiveSpec(kind=scenario.objective, discount_rate=scenario.discount_rate,
+                         npv_extra_years=scenario.npv_extra_years, haircut=scenario.risk_haircut.by_rank())
+
+
+def build_instance(ds: DataSet, scenario: Scenario, cache: InstanceCache | None = None) -> Instance:
+    """The instance of a scenario. Validates the scenario against the dataset (ScenarioError)."""
+    scenario.validate_for(ds)
+    items = cache.items(scenario) if cache is not None and cache.ds is ds else _build_items(ds, scenario)
+    return Instance(years=scenario.years, items=items, rules=scenario_rules(scenario),
+                    objective=scenario_objective(scenario), base_year=scenario.base_year)
