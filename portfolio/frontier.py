@@ -68,14 +68,13 @@ import numpy as np
 
 from .model import DataSet
 from .optimiser import (
-    RISKY_FROM,
     Instance,
     InstanceCache,
     ReusableModel,
-    Rules,
     Status,
     build_instance,
 )
+from .optimiser.rules import not_pareto_exact, release, violations
 from .scenario import Scenario
 
 Method = Literal["auto", "pareto", "milp"]
@@ -147,32 +146,22 @@ def _tol(pool: float) -> float:
 # --------------------------------------------------------------------------------------------
 
 
-def pareto_applies(rules: Rules) -> bool:
-    """Whether the programme alone is exact: the pool in total is the only resource rule (no
-    per-year pool, no risky-share cap). Otherwise it solves a relaxation."""
-    return not rules.pool_per_year and rules.max_risky_share is None
+def pareto_applies(inst: Instance) -> bool:
+    """Whether the programme alone is exact: every active rule is one it holds (`RuleKind.pareto_exact`:
+    the pool in total, and the rules that only fix items or tie a proposal's variants together).
+    Otherwise it solves a relaxation."""
+    return not not_pareto_exact(inst)
 
 
 def relaxed(inst: Instance) -> Instance:
-    """The instance without the per-year pools and the risky share (the rules the programme
-    cannot hold): its optimum bounds the instance's, and is the instance's when it satisfies them."""
-    return replace(inst, rules=replace(inst.rules, pool_per_year=(), max_risky_share=None))
+    """The instance without the rules the programme cannot hold (today the per-year pools and the
+    risky share): its optimum bounds the instance's, and is the instance's when it satisfies them."""
+    return replace(inst, rules=release(inst.rules, not_pareto_exact(inst)))
 
 
 def satisfies_dropped(inst: Instance, chosen: Sequence[int]) -> bool:
-    """Whether a selection satisfies the per-year pools and the risky share of `inst`."""
-    r = inst.rules
-    items = inst.items
-    for y, cap in r.pool_per_year:
-        n = inst.years.index(y)
-        if math.fsum(items[i].pool_investment[n] for i in chosen) > cap + _tol(cap):
-            return False
-    if r.max_risky_share is not None:
-        total = math.fsum(items[i].pool_total for i in chosen)
-        risky = math.fsum(items[i].pool_total for i in chosen if items[i].risk >= RISKY_FROM)
-        if risky > r.max_risky_share * total + _tol(total):
-            return False
-    return True
+    """Whether a selection satisfies the rules `relaxed` drops (to 1e-9 of their scale)."""
+    return not any(violations(inst, rule, chosen, 1e-9) for rule in not_pareto_exact(inst))
 
 
 def components(inst: Instance) -> list[tuple[str, ...]]:
@@ -430,11 +419,11 @@ def frontier_points(inst: Instance, pools: Sequence[float], *, time_limit: float
                     method: Method = "auto") -> tuple[tuple[FrontierPoint, ...], str]:
     """The optimum of `inst` at each pool in total (the instance's other rules unchanged), in the
     order given, and the method used. `method="pareto"` raises ValueError when it does not apply."""
-    if method == "pareto" and not pareto_applies(inst.rules):
+    if method == "pareto" and not pareto_applies(inst):
         raise ValueError("the Pareto method alone does not apply to per-year pools or a risky share")
     result = None
     used = "milp"
-    if method in ("auto", "pareto") and pareto_applies(inst.rules):
+    if method in ("auto", "pareto") and pareto_applies(inst):
         result = _pareto_points(inst, pools)
         if result is None and method == "pareto":
             raise ValueError("the Pareto method does not apply to this instance")
@@ -555,9 +544,9 @@ def frontier_breakpoints(inst: Instance, upper: float | None = None, *, time_lim
     top = pool_max_of(inst) if upper is None else float(upper)
     if top < 0:
         raise ValueError("upper must not be negative")
-    if method == "pareto" and not pareto_applies(inst.rules):
+    if method == "pareto" and not pareto_applies(inst):
         raise ValueError("the Pareto method alone does not apply to per-year pools or a risky share")
-    if method in ("auto", "pareto") and pareto_applies(inst.rules):
+    if method in ("auto", "pareto") and pareto_applies(inst):
         got = _pareto_breakpoints(inst, top)
         if got is not None:
             return _as_points(inst, got[0], got[1]), "pareto", True

@@ -259,7 +259,7 @@ def test_frontier_matches_enumeration(inst: Instance, extra: list[int]) -> None:
     pools = sorted({*np.linspace(0.0, top, 7).tolist(), *map(float, extra)})
     check_frontier(inst, pools, "auto")
     check_frontier(inst, pools, "milp")
-    if pareto_applies(inst.rules):
+    if pareto_applies(inst):
         check_frontier(inst, pools, "pareto")
 
 
@@ -336,7 +336,7 @@ def test_breakpoints_match_enumeration(inst: Instance, upper: int) -> None:
     for end in (top, float(upper)):
         check_breakpoints(inst, end, "auto")
         check_breakpoints(inst, end, "milp")
-        if pareto_applies(inst.rules):
+        if pareto_applies(inst):
             check_breakpoints(inst, end, "pareto")
 
 
@@ -468,7 +468,7 @@ def test_stepped_frontier_and_breakpoints_against_independent_optimisations(ds, 
     fr = pool_frontier(ds, sc, step=5000, upper=40000, breakpoints=True, cache=cache)
     assert [p.pool for p in fr.points] == [float(x) for x in range(0, 40001, 5000)]
     assert fr.upper == 40000 and fr.breakpoints_complete
-    assert fr.breakpoint_method == ("pareto" if pareto_applies(build_instance(ds, sc, cache).rules) else "milp")
+    assert fr.breakpoint_method == ("pareto" if pareto_applies(build_instance(ds, sc, cache)) else "milp")
     for p in fr.points:
         res = optimise(ds, with_pool(sc, p.pool), cache=cache)
         assert res.status == p.status

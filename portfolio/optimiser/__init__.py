@@ -27,15 +27,12 @@ from __future__ import annotations
 from .build import InstanceCache, build_instance, scenario_objective, scenario_rules
 from .explain import explain_infeasible
 from .instance import (
-    RISK_NAMES,
-    RISKY_FROM,
     SOLVER_LABELS,
     Instance,
     Item,
     ObjectiveKind,
     ObjectiveSpec,
     OptimiserError,
-    Rule,
     Rules,
     Status,
     item_value,
@@ -44,6 +41,7 @@ from .milp import RawSolution, available_solvers, solve_model
 from .repairs import Repair, apply_patch, find_repairs
 from .result import CODE_LABELS, Code, Conflict, ItemStatus, Result, check_selection, result_from
 from .reusable import ReusableModel
+from .rules import KINDS, RISK_NAMES, RISKY_FROM, Row, Rule, RuleKind, rule_label
 from .solve import explanation_text, optimise, solve
 
 __all__ = [
@@ -58,6 +56,10 @@ __all__ = [
     "item_value",
     "Rules",
     "Rule",
+    "Row",
+    "RuleKind",
+    "KINDS",
+    "rule_label",
     "Instance",
     "InstanceCache",
     "scenario_rules",

@@ -22,9 +22,10 @@ from collections.abc import Callable, Sequence
 
 from .. import fmt
 from ..fmt import mio_at_least, mio_exact
-from .instance import RISK_NAMES, RISKY_FROM, Instance, Item, Rule
+from .instance import Instance, Item
 from .milp import solve_model
 from .result import Conflict
+from .rules import RISK_NAMES, RISKY_FROM, Rule, rule_label
 
 _EPS = 1e-7
 
@@ -117,30 +118,6 @@ def explain_infeasible(inst: Instance, *, solver: str = "highs", time_limit: flo
 # --------------------------------------------------------------------------------------------
 # Phrasing
 # --------------------------------------------------------------------------------------------
-
-
-def rule_label(inst: Instance, rule: Rule) -> str:
-    """The rule as the user set it, for 'lemp mindst én af ...'."""
-    r = inst.rules
-    if rule.kind == "pool_total":
-        return f"puljen i alt ({mio_exact(r.pool_total or 0.0)})"
-    if rule.kind == "pool_year":
-        return f"puljen i {rule.year} ({mio_exact(inst.pool_year_amount(rule.year))})"
-    if rule.kind == "max_risk":
-        return f"den højeste tilladte risiko ({RISK_NAMES[r.max_risk or 0]})"
-    if rule.kind == "max_payback":
-        return f"den længste tilladte tilbagebetalingstid ({fmt.years_text(r.max_payback)})"
-    if rule.kind == "risky_share":
-        return f"den højeste andel til forslag med middel eller høj risiko ({fmt.pct(r.max_risky_share)})"
-    if rule.kind == "force_in":
-        return f"at {rule.key} er tvunget med"
-    if rule.kind == "force_out":
-        return f"at {rule.key} er tvunget fra"
-    if rule.kind == "dependency":
-        return f"at {rule.key} kræver {rule.other} (afhængigheder)"
-    if rule.kind == "pinned":
-        return f"at {rule.key} er låst til varianten {rule.other}"
-    return rule.kind
 
 
 def join_names(names: Sequence[str]) -> str:

@@ -8,11 +8,10 @@ from typing import Literal
 
 from .. import fmt
 from ..figures import npv
-from ..model import Risk, variant_label
+from ..model import variant_label
 from ..scenario import OBJECTIVE_LABELS
+from .rules import RISK_NAMES, Rule, active_rules, excluded_by
 
-RISK_NAMES: tuple[str, ...] = tuple(r.value for r in sorted(Risk, key=lambda r: r.rank))
-RISKY_FROM = Risk.MIDDEL.rank  # the risky-share rule counts proposals at this risk or above
 Status = Literal["optimal", "infeasible", "time_limit"]
 ObjectiveKind = Literal["net", "permanent", "annual", "npv"]
 _EPS = 1e-9
@@ -107,17 +106,6 @@ class Rules:
 
 
 @dataclass(frozen=True)
-class Rule:
-    """One removable group of constraints (the unit of infeasibility explanations)."""
-
-    kind: Literal["pool_total", "pool_year", "max_risk", "max_payback", "risky_share", "force_in",
-                  "force_out", "dependency", "pinned"]
-    key: str = ""  # force_in/force_out/pinned: the proposal; dependency: the requiring proposal
-    other: str = ""  # dependency: the required proposal; pinned: the variant
-    year: int = 0  # pool_year
-
-
-@dataclass(frozen=True)
 class Instance:
     """Everything the solver needs, as plain numbers."""
 
@@ -165,42 +153,12 @@ class Instance:
         return fmt.unit(self.base_year)
 
     def all_rules(self) -> tuple[Rule, ...]:
-        """Every active rule group of the instance."""
-        r = self.rules
-        out: list[Rule] = [Rule("force_in", key=k) for k in r.force_in]
-        out += [Rule("pinned", key=k, other=v) for k, v in r.pinned]
-        if r.dependencies:
-            edges = sorted({(it.key, req) for it in self.items for req in it.requires if req != it.key})
-            out += [Rule("dependency", key=a, other=b) for a, b in edges]
-        out += [Rule("force_out", key=k) for k in r.force_out]
-        if r.max_risky_share is not None:
-            out.append(Rule("risky_share"))
-        if r.max_payback is not None:
-            out.append(Rule("max_payback"))
-        if r.max_risk is not None:
-            out.append(Rule("max_risk"))
-        out += [Rule("pool_year", year=y) for y, _ in r.pool_per_year]
-        if r.pool_total is not None:
-            out.append(Rule("pool_total"))
-        return tuple(out)
-
-    # --- rule semantics shared by the model, the statuses and the explanations ---------------
+        """Every active rule group of the instance, in the registry's order (`rules.KINDS`)."""
+        return active_rules(self)
 
     def excluded_by(self, rule: Rule) -> frozenset[int]:
-        """Items a rule fixes to 0 (empty for rules that are rows, not bounds)."""
-        r = self.rules
-        if rule.kind == "max_risk" and r.max_risk is not None:
-            return frozenset(i for i, it in enumerate(self.items) if it.risk > r.max_risk)
-        if rule.kind == "max_payback" and r.max_payback is not None:
-            return frozenset(i for i, it in enumerate(self.items)
-                             if it.payback is None or it.payback > r.max_payback)
-        if rule.kind == "force_out":
-            return frozenset(self.by_key.get(rule.key, ()))
-        if rule.kind == "pinned":
-            return frozenset(i for i in self.by_key.get(rule.key, ()) if self.items[i].variant != rule.other)
-        if rule.kind == "dependency" and rule.other not in self.by_key:
-            return frozenset(self.by_key.get(rule.key, ()))
-        return frozenset()
+        """Items a rule group fixes to 0 (empty for rules that are rows only)."""
+        return excluded_by(self, rule)
 
     def pool_year_amount(self, year: int) -> float:
         return dict(self.rules.pool_per_year)[year]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from collections.abc import Iterable, Sequence
@@ -11,7 +12,8 @@ from typing import Any
 import pulp
 
 from .. import solverlog
-from .instance import _EPS, RISKY_FROM, Instance, OptimiserError, Rule, Status
+from .instance import Instance, OptimiserError, Status
+from .rules import Rule, rows_of
 
 
 @dataclass(frozen=True)
@@ -118,31 +120,18 @@ def _model(inst: Instance, rules: Iterable[Rule], coefs: Sequence[float],
     for idx in inst.by_key.values():
         if len(idx) > 1:
             row([(x[i], 1.0) for i in idx], pulp.LpConstraintLE, 1.0)
-    r = inst.rules
     for rule in rs:
-        if rule.kind == "force_in":
-            row([(x[i], 1.0) for i in inst.by_key[rule.key]], pulp.LpConstraintEQ, 1.0)
-        elif rule.kind == "dependency" and rule.other in inst.by_key:
-            need = [(x[j], -1.0) for j in inst.by_key[rule.other]]
-            for i in inst.by_key.get(rule.key, ()):
-                row([(x[i], 1.0), *need], pulp.LpConstraintLE, 0.0)
-        elif rule.kind == "pool_total" and r.pool_total is not None:
-            terms = [(x[i], it.pool_total) for i, it in enumerate(items) if abs(it.pool_total) > _EPS]
-            if terms:
-                row(terms, pulp.LpConstraintLE, r.pool_total)
-        elif rule.kind == "pool_year":
-            n = inst.years.index(rule.year)
-            terms = [(x[i], it.pool_investment[n]) for i, it in enumerate(items)
-                     if abs(it.pool_investment[n]) > _EPS]
-            if terms:
-                row(terms, pulp.LpConstraintLE, inst.pool_year_amount(rule.year))
-        elif rule.kind == "risky_share" and r.max_risky_share is not None:
-            s = r.max_risky_share
-            terms = [(x[i], ((1.0 if it.risk >= RISKY_FROM else 0.0) - s) * it.pool_total)
-                     for i, it in enumerate(items)]
-            terms = [(v, c) for v, c in terms if abs(c) > _EPS]
-            if terms:
-                row(terms, pulp.LpConstraintLE, 0.0)
+        for r in rows_of(inst, rule):
+            terms = [(x[i], c) for i, c in r.terms]
+            if not terms:
+                continue  # 0 within the bounds: every rule's empty row is (the bounds hold at 0)
+            if r.lo == r.hi:
+                row(terms, pulp.LpConstraintEQ, r.hi)
+                continue
+            if math.isfinite(r.hi):
+                row(terms, pulp.LpConstraintLE, r.hi)
+            if math.isfinite(r.lo):
+                row(terms, pulp.LpConstraintGE, r.lo)
     return lp, x
 
 

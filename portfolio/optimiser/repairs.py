@@ -44,8 +44,9 @@ from typing import Any
 from .. import fmt
 from ..fmt import mio_at_least, mio_exact
 from .explain import Oracle, capitalised, join_names, least_risky_share
-from .instance import RISK_NAMES, Instance, Rule, Rules
+from .instance import Instance, Rules
 from .milp import solve_model
+from .rules import RISK_NAMES, Rule, release
 
 _EPS = 1e-7
 BOUNDED = ("pool_total", "pool_year", "max_risk", "max_payback", "risky_share")
@@ -140,27 +141,6 @@ def _grow(oracle: Oracle, seed: Sequence[tuple[Rule, ...]],
 # --------------------------------------------------------------------------------------------
 
 
-def _released(rules: Rules, mcs: frozenset[Rule]) -> Rules:
-    """`rules` with every rule of the correction set removed."""
-    kinds = {r.kind for r in mcs}
-    drop_in = {r.key for r in mcs if r.kind == "force_in"}
-    drop_out = {r.key for r in mcs if r.kind == "force_out"}
-    drop_pin = {r.key for r in mcs if r.kind == "pinned"}
-    drop_years = {r.year for r in mcs if r.kind == "pool_year"}
-    return replace(
-        rules,
-        force_in=tuple(k for k in rules.force_in if k not in drop_in),
-        force_out=tuple(k for k in rules.force_out if k not in drop_out),
-        pinned=tuple((k, v) for k, v in rules.pinned if k not in drop_pin),
-        dependencies=rules.dependencies and "dependency" not in kinds,
-        max_risk=None if "max_risk" in kinds else rules.max_risk,
-        max_payback=None if "max_payback" in kinds else rules.max_payback,
-        max_risky_share=None if "risky_share" in kinds else rules.max_risky_share,
-        pool_total=None if "pool_total" in kinds else rules.pool_total,
-        pool_per_year=tuple((y, v) for y, v in rules.pool_per_year if y not in drop_years),
-    )
-
-
 def _feasible(inst: Instance, rules: Rules, oracle: Oracle) -> bool:
     trial = replace(inst, rules=rules)
     return oracle.infeasible(trial.all_rules(), trial) is False
@@ -170,7 +150,7 @@ def _relax(inst: Instance, oracle: Oracle, mcs: frozenset[Rule]) -> Rules:
     """The released rules with each bound of the correction set put back at its least
     sufficient value (in a fixed order: risk, payback, risky share, pools per year, pool total)."""
     base = inst.rules
-    rules = _released(base, mcs)
+    rules = release(base, sorted(mcs, key=repr))
     kinds = {r.kind for r in mcs}
     if "max_risk" in kinds:
         for rank in range((base.max_risk or 0) + 1, len(RISK_NAMES)):

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from .. import fmt
 from ..model import variant_label
-from .instance import _EPS, RISK_NAMES, RISKY_FROM, Instance, Item, Rule, Status
+from .instance import _EPS, Instance, Item, Status
 from .milp import RawSolution
+from .rules import RISK_NAMES, Rule, violations
 
 if TYPE_CHECKING:  # repairs builds on results (through explain): the type only
     from .repairs import Repair
@@ -263,35 +264,11 @@ def result_from(inst: Instance, raw: RawSolution, explanation: str | None = None
 
 
 def check_selection(inst: Instance, chosen: Iterable[int]) -> list[str]:
-    """The rules a selection (item indices) breaks, as short texts; [] when it satisfies all."""
+    """The rules a selection (item indices) breaks, as short texts; [] when it satisfies all.
+    Each rule's meaning is its kind's bounds and rows (`rules.KINDS`)."""
     sel = sorted(set(chosen))
-    items = inst.items
-    problems: list[str] = []
-    keys = [items[i].key for i in sel]
-    for k in sorted({k for k in keys if keys.count(k) > 1}):
-        problems.append(f"{k}: mere end én variant")
-    r = inst.rules
+    keys = [inst.items[i].key for i in sel]
+    problems = [f"{k}: mere end én variant" for k in sorted({k for k in keys if keys.count(k) > 1})]
     for rule in inst.all_rules():
-        bad = sorted(inst.excluded_by(rule) & set(sel))
-        if bad:
-            problems.append(f"{rule.kind}: {', '.join(items[i].label for i in bad)}")
-        if rule.kind == "force_in" and rule.key not in keys:
-            problems.append(f"force_in: {rule.key} mangler")
-        if rule.kind == "dependency" and rule.key in keys and rule.other not in keys:
-            problems.append(f"dependency: {rule.key} kræver {rule.other}")
-        if rule.kind == "pool_total" and r.pool_total is not None:
-            use = math.fsum(items[i].pool_total for i in sel)
-            if use > r.pool_total + 1e-6 * max(1.0, abs(r.pool_total)):
-                problems.append(f"pool_total: {use} > {r.pool_total}")
-        if rule.kind == "pool_year":
-            n = inst.years.index(rule.year)
-            cap = inst.pool_year_amount(rule.year)
-            use = math.fsum(items[i].pool_investment[n] for i in sel)
-            if use > cap + 1e-6 * max(1.0, abs(cap)):
-                problems.append(f"pool_year {rule.year}: {use} > {cap}")
-        if rule.kind == "risky_share" and r.max_risky_share is not None:
-            risky = math.fsum(items[i].pool_total for i in sel if items[i].risk >= RISKY_FROM)
-            total = math.fsum(items[i].pool_total for i in sel)
-            if risky > r.max_risky_share * total + 1e-6 * max(1.0, abs(total)):
-                problems.append(f"risky_share: {risky} > {r.max_risky_share} * {total}")
+        problems += violations(inst, rule, sel)
     return problems

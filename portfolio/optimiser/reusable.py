@@ -7,8 +7,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from .. import solverlog
-from .instance import _EPS, RISKY_FROM, Instance, OptimiserError, Rules, Status
+from .instance import _EPS, Instance, OptimiserError, Rules, Status
 from .milp import RawSolution
+from .rules import RISKY_FROM
 
 
 class ReusableModel:

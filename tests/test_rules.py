@@ -1,0 +1,79 @@
+"""The rule registry (`portfolio.optimiser.rules`) against the independent enumerator.
+
+Every rule kind must be drawn by the property tests' instance strategy (so the optimiser, the
+frontier, the toggle prices and the alternatives are checked under it against enumeration), each
+kind's bounds and rows must select exactly the selections the enumerator's own reading of the
+rule allows, and releasing a group must remove exactly that group.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from portfolio.optimiser import KINDS, Instance
+from portfolio.optimiser.rules import BY_KIND, active_rules, release, rule_label, violations
+from tests.test_optimiser_properties import all_selections, feasible_mask, instances
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def test_every_rule_kind_is_drawn_by_the_property_tests():
+    """A new rule kind that the strategy in test_optimiser_properties does not draw fails here,
+    naming the kind: the enumeration oracles never see it otherwise."""
+    seen: set[str] = set()
+
+    @settings(max_examples=300, deadline=None, database=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @given(inst=instances())
+    def draw(inst: Instance) -> None:
+        seen.update(r.kind for r in inst.all_rules())
+
+    draw()
+    missing = sorted({k.kind for k in KINDS} - seen)
+    assert not missing, f"the property tests never draw the rule kinds {missing}"
+
+
+@SETTINGS
+@given(inst=instances())
+def test_each_rule_kind_admits_exactly_what_the_enumerator_admits(inst: Instance):
+    X = all_selections(inst)
+    X = X[np.random.default_rng(len(X)).permutation(len(X))[:2000]]  # the check is per selection, in Python
+    for rule in inst.all_rules():
+        want = feasible_mask(inst, X, {rule})
+        got = np.array([not violations(inst, rule, list(np.flatnonzero(x)), 1e-7) for x in X])
+        assert (got == want).all(), (rule, np.flatnonzero(got != want)[:5])
+
+
+@SETTINGS
+@given(inst=instances(), data=st.data())
+def test_releasing_a_group_removes_exactly_that_group(inst: Instance, data):
+    groups = inst.all_rules()
+    if not groups:
+        return
+    rule = data.draw(st.sampled_from(groups))
+    after = set(active_rules(replace(inst, rules=release(inst.rules, [rule]))))
+    if rule.kind == "dependency":  # a scenario switches the dependency edges off together
+        assert after == {g for g in groups if g.kind != "dependency"}
+    else:
+        assert after == set(groups) - {rule}
+
+
+@SETTINGS
+@given(inst=instances())
+def test_every_active_group_has_a_danish_label(inst: Instance):
+    for rule in inst.all_rules():
+        text = rule_label(inst, rule)
+        assert text and text == text.strip() and "_" not in text, (rule, text)
+        if rule.key:
+            assert rule.key in text
+        if rule.year:
+            assert str(rule.year) in text
+
+
+def test_the_registry_is_one_class_per_kind():
+    assert len(BY_KIND) == len(KINDS)
+    assert [k.kind for k in KINDS][-1] == "pool_total"  # the explanations' order: the pool last
