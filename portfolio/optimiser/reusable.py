@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from typing import Any
 
 from .. import solverlog
 from .instance import _EPS, Instance, OptimiserError, Rules, Status
 from .milp import RawSolution
-from .rules import RISKY_FROM
+from .rules import INF, Row, Rule, rows_of
 
 
 class ReusableModel:
@@ -17,11 +18,13 @@ class ReusableModel:
     small changes instead of being rebuilt: the rules' bounds (`set_rules`, `set_pool_total`),
     the objective coefficients (`set_objective`) and no-good cuts (`exclude`, `clear_cuts`).
 
-    The rows and bounds are those of `solve_model` (same rule semantics, see `Instance`): one
-    row per proposal with several variants (at most one; at least one when forced in), one per
-    dependency edge and requiring variant, the pool in total and per horizon year, and the risky
-    share. Rules that only fix items to 0 (risk, payback, force-out, pinned variants) are column
-    bounds. Every solve is to proven optimality (relative gap 0) or the time limit, with HiGHS in
+    The rows and bounds are those of `solve_model`, from the same rule registry
+    (`rules.KINDS`): one row per proposal with several variants (at most one), and every active
+    rule group's rows (`rules.rows_of`), each kept under a tag so that a later `set_rules` changes
+    its bounds or coefficients in place; a group no longer active is relaxed to a free row. Rules
+    that only fix items to 0 (risk, payback, force-out, pinned variants) and one-term equality
+    rows (a forced proposal with one variant) are column bounds. Every solve is to proven
+    optimality (relative gap 0) or the time limit, with HiGHS in
     process, whatever solver the scenario names. Not thread-safe: one model per caller.
     """
 
@@ -55,98 +58,98 @@ class ReusableModel:
                       np.zeros(0))
             h.changeColsIntegrality(n, self._idx, np.full(n, int(highspy.HighsVarType.kInteger), np.uint8))
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
-        self._rows = 0
-
-        def add_row(coefs_by_col: Sequence[tuple[int, float]], lo: float, hi: float) -> int:
-            terms = [(j, c) for j, c in coefs_by_col if c != 0]
-            h.addRow(lo, hi, len(terms), np.array([j for j, _ in terms], np.int32),
-                     np.array([c for _, c in terms], dtype=float))
-            self._rows += 1
-            return self._rows - 1
-
-        self._add_row = add_row
-        self._group_rows = {k: add_row([(i, 1.0) for i in idx], 0.0, 1.0)
-                            for k, idx in inst.by_key.items() if len(idx) > 1}
-        self._dep_rows: list[int] = []
-        edges = sorted({(it.key, req) for it in items for req in it.requires if req != it.key})
-        for a, b in edges:
-            if b not in inst.by_key:
-                continue  # handled as bounds (the requiring proposal cannot be chosen)
-            need = [(j, -1.0) for j in inst.by_key[b]]
-            for i in inst.by_key.get(a, ()):
-                self._dep_rows.append(add_row([(i, 1.0), *need], -inf, inf))
-        self._pool_row = add_row([(i, it.pool_total) for i, it in enumerate(items)
-                                  if abs(it.pool_total) > _EPS], -inf, inf)
-        self._year_rows = {y: add_row([(i, it.pool_investment[k]) for i, it in enumerate(items)
-                                       if abs(it.pool_investment[k]) > _EPS], -inf, inf)
-                           for k, y in enumerate(inst.years)}
-        self._risky_row: int | None = None
-        self._share: float | None = None
-        self._base_rows = self._rows
+        # HiGHS rows in order, each with a tag: ("group", key) for a proposal's variants (at most
+        # one), (Rule, n) for a rule group's n-th row (`rules.rows_of`), ("cut", n) for a no-good cut.
+        self._tags: list[object] = []
+        self._row_of: dict[object, int] = {}
+        self._terms: dict[object, tuple[tuple[int, float], ...]] = {}
+        self._cuts = 0
+        for key, idx in inst.by_key.items():
+            if len(idx) > 1:
+                self._add_row(("group", key), tuple((i, 1.0) for i in idx), 0.0, 1.0)
         self._trivially_infeasible = False
         self.rules = inst.rules
         self.set_rules(inst.rules)
+
+    # --- rows -----------------------------------------------------------------------------------
+
+    def _add_row(self, tag: object, terms: tuple[tuple[int, float], ...], lo: float, hi: float) -> None:
+        np = self._np
+        self.h.addRow(lo, hi, len(terms), np.array([j for j, _ in terms], np.int32),
+                      np.array([c for _, c in terms], dtype=float))
+        self._row_of[tag] = len(self._tags)
+        self._tags.append(tag)
+        self._terms[tag] = terms
+
+    def _put_row(self, tag: object, row: Row) -> None:
+        """Make the row tagged `tag` hold `row`: new, or the same row with new bounds (and, when the
+        coefficients changed, new coefficients), so a rule's value can change without a rebuild."""
+        lo = -self._inf if row.lo == -INF else row.lo
+        hi = self._inf if row.hi == INF else row.hi
+        old = self._terms.get(tag)
+        if old is None:
+            self._add_row(tag, row.terms, lo, hi)
+            return
+        k = self._row_of[tag]
+        if old != row.terms:
+            new = dict(row.terms)
+            for j in {j for j, _ in old} | set(new):
+                self.h.changeCoeff(k, j, new.get(j, 0.0))
+            self._terms[tag] = row.terms
+        self.h.changeRowBounds(k, lo, hi)
+
+    def _put_rules(self, tmp: Instance, groups: Sequence[Rule], lb: Any, ub: Any, only: str | None = None) -> bool:
+        """Put the rows of `groups` (rules of `tmp`) into the model; relax the rows of those groups'
+        kinds that are no longer wanted (every rule row, or with `only` the rows of that kind). A
+        one-term equality row becomes column bounds. Returns False when the rows cannot hold
+        whatever is chosen (a forced item fixed to 0)."""
+        wanted: dict[object, Row] = {}
+        feasible = True
+        for g in groups:
+            for n, row in enumerate(rows_of(tmp, g)):
+                if len(row.terms) == 1 and row.lo == row.hi:
+                    (j, c), = row.terms
+                    v = row.lo / c
+                    if ub[j] < v - _EPS or lb[j] > v + _EPS or not 0.0 <= v <= 1.0:
+                        feasible = False
+                    lb[j] = ub[j] = v
+                    continue
+                if not row.terms and not row.lo <= 0.0 <= row.hi:
+                    feasible = False
+                wanted[(g, n)] = row
+        for tag, row in wanted.items():
+            self._put_row(tag, row)
+        for tag in self._terms:
+            if isinstance(tag, tuple) and isinstance(tag[0], Rule) and tag not in wanted and (
+                    only is None or tag[0].kind == only):
+                self.h.changeRowBounds(self._row_of[tag], -self._inf, self._inf)
+        return feasible
 
     # --- changes ------------------------------------------------------------------------------
 
     def set_rules(self, rules: Rules) -> None:
         """Apply another set of rules to the same items (every field of `Rules` may change)."""
         np = self._np
-        inf = self._inf
-        h = self.h
         tmp = replace(self.inst, rules=rules)  # validates the keys
+        groups = tmp.all_rules()
         excluded: set[int] = set()
-        for rule in tmp.all_rules():
+        for rule in groups:
             excluded |= tmp.excluded_by(rule)
         lb = np.zeros(self.n)
         ub = np.array([0.0 if i in excluded else 1.0 for i in range(self.n)])
-        self._trivially_infeasible = False
-        forced = set(rules.force_in)
-        for key, row in self._group_rows.items():
-            h.changeRowBounds(row, 1.0 if key in forced else 0.0, 1.0)
-        for key in forced:
-            idx = self.inst.by_key[key]
-            if all(ub[i] == 0.0 for i in idx):
-                self._trivially_infeasible = True  # every variant of a forced proposal is ruled out
-            elif len(idx) == 1:
-                lb[idx[0]] = 1.0
+        feasible = self._put_rules(tmp, groups, lb, ub)
+        self._trivially_infeasible = not feasible
         if self.n:
-            h.changeColsBounds(self.n, self._idx, lb, ub)
-        for row in self._dep_rows:
-            h.changeRowBounds(row, -inf, 0.0 if rules.dependencies else inf)
-        self._set_pool(rules.pool_total)
-        caps = dict(rules.pool_per_year)
-        for y, row in self._year_rows.items():
-            h.changeRowBounds(row, -inf, caps.get(y, inf))
-        self._set_share(rules.max_risky_share)
+            self.h.changeColsBounds(self.n, self._idx, np.minimum(lb, ub), ub)
         self.rules = rules
 
     def set_pool_total(self, cap: float | None) -> None:
         """Change only the pool in total (None: no total pool)."""
-        self._set_pool(cap)
-        self.rules = replace(self.rules, pool_total=cap)
-
-    def _set_pool(self, cap: float | None) -> None:
-        self.h.changeRowBounds(self._pool_row, -self._inf, self._inf if cap is None else float(cap))
-
-    def _set_share(self, share: float | None) -> None:
-        if share == self._share:
-            return
-        if share is None:
-            if self._risky_row is not None:
-                self.h.changeRowBounds(self._risky_row, -self._inf, self._inf)
-            self._share = None
-            return
-        coefs = [((1.0 if it.risk >= RISKY_FROM else 0.0) - share) * it.pool_total for it in self.inst.items]
-        if self._risky_row is None:
-            if self._rows != self._base_rows:
-                raise ValueError("set the risky share before adding cuts")
-            self._risky_row = self._add_row([(j, 0.0) for j in range(self.n)], -self._inf, 0.0)
-            self._base_rows = self._rows
-        for j, c in enumerate(coefs):
-            self.h.changeCoeff(self._risky_row, j, c if abs(c) > _EPS else 0.0)
-        self.h.changeRowBounds(self._risky_row, -self._inf, 0.0)
-        self._share = share
+        rules = replace(self.rules, pool_total=cap)
+        tmp = replace(self.inst, rules=rules)
+        groups = [r for r in tmp.all_rules() if r.kind == "pool_total"]
+        self._put_rules(tmp, groups, self._np.zeros(self.n), self._np.ones(self.n), only="pool_total")
+        self.rules = rules
 
     def set_objective(self, coefs: Sequence[float]) -> None:
         """New objective coefficients (maximised), one per item."""
@@ -160,15 +163,20 @@ class ReusableModel:
         """A no-good cut: the selection `chosen` (item indices) is no longer allowed; every other
         selection still is (at least one item must change)."""
         sel = set(chosen)
-        terms = [(j, -1.0 if j in sel else 1.0) for j in range(self.n)]
-        self._add_row(terms, 1.0 - len(sel), self._inf)
+        self._cuts += 1
+        self._add_row(("cut", self._cuts), tuple((j, -1.0 if j in sel else 1.0) for j in range(self.n)),
+                      1.0 - len(sel), self._inf)
 
     def clear_cuts(self) -> None:
         """Remove every no-good cut."""
-        extra = self._rows - self._base_rows
-        if extra:
-            self.h.deleteRows(extra, self._np.arange(self._base_rows, self._rows, dtype=self._np.int32))
-            self._rows = self._base_rows
+        cuts = [k for k, tag in enumerate(self._tags) if isinstance(tag, tuple) and tag[0] == "cut"]
+        if not cuts:
+            return
+        self.h.deleteRows(len(cuts), self._np.array(cuts, dtype=self._np.int32))
+        for k in cuts:
+            del self._terms[self._tags[k]]
+        self._tags = [t for k, t in enumerate(self._tags) if k not in set(cuts)]
+        self._row_of = {t: k for k, t in enumerate(self._tags)}
 
     # --- solving ------------------------------------------------------------------------------
 
