@@ -251,7 +251,7 @@ def main() -> None:
     elif view == VIEWS[4]:
         whatif.whatif_view(ds, ds_token, scenario, result)
     elif view == VIEWS[5]:
-        views.proposal_view(ds, scope, _register(ds_token, ds))
+        views.proposal_view(ds, scope, _register(ds_token, ds), shown_scenario)
     elif view == VIEWS[6]:
         views.register_tab(ds, _register(ds_token, ds))
     else:

@@ -12,6 +12,9 @@ Limits (checked before any work that depends on the values starts, each stated i
   `MIN_YEAR`-`MAX_YEAR`, and a proposal's table spans at most `MAX_YEAR_SPAN` years.
 * Amounts and values (1.000 kr.) are finite and at most `MAX_AMOUNT` in absolute value; a price
   index lies in `MIN_PRICE_INDEX`-`MAX_PRICE_INDEX`; a stated payback time in 0-`MAX_PAYBACK_YEARS`.
+* A price index row may give the published growth on the year before (``growth``, percent, in
+  `MIN_GROWTH`-`MAX_GROWTH`); the index must then agree with the year before's index times
+  (1 + growth/100), up to the rounding of stored decimals (`CHAIN_TOLERANCE`, relative).
 * Numbers are written with the digits 0-9 only: full-width (``"１２３"``), Arabic-Indic and other
   Unicode digits, ``nan``, ``inf`` and digit separators such as ``1_000`` are refused, never
   reinterpreted.
@@ -32,7 +35,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .fmt import tal
+from .fmt import tal, tal_exact
 from .model import (
     Block,
     CashFlowLine,
@@ -55,6 +58,8 @@ MAX_YEAR_SPAN = 50  # years in one proposal's table (first_year-last_year, both 
 MAX_AMOUNT = 1_000_000_000  # largest absolute amount or value, in 1.000 kr. (1.000 mia. kr.)
 MIN_PRICE_INDEX = 1.0  # price and wage index bounds (the built-in index has 2020 = 100)
 MAX_PRICE_INDEX = 10_000.0
+MIN_GROWTH, MAX_GROWTH = -50.0, 100.0  # percent a year, the optional `growth` of a price index row
+CHAIN_TOLERANCE = 2e-8  # relative: an index stored with 6 decimals (2020 = 100) chains within it
 MAX_PAYBACK_YEARS = 100  # largest stated payback time
 MAX_FILE_BYTES = 20_000_000  # largest CSV file read (also per file in an uploaded zip)
 SHOWN_CHARS = 60  # a cell's text is quoted in a message with at most this many characters
@@ -75,14 +80,14 @@ FILES: dict[str, tuple[str, ...]] = {
     "stated_figures.csv": ("proposal_key", "variant", "table", "row", "selector", "year", "value", "note"),
     "udvalg_tables.csv": ("proposal_key", "table", "measure", "udvalg", "year", "value"),
     "document_notes.csv": ("proposal_key", "table", "note"),
-    "price_index.csv": ("year", "index", "source", "assumption"),
+    "price_index.csv": ("year", "index", "growth", "source", "assumption"),
 }
 # Files a catalogue must have; the others may be absent (an uploaded catalogue need not state figures).
 REQUIRED_FILES = ("catalogues.csv", "proposals.csv", "cashflows.csv")
 OPTIONAL_COLUMNS = {"note", "bevilling_udvalg", "styringsomraade_kilde", "variant", "document_id",
                     "description", "risk_reason", "pool_applied", "stated_payback_service_years",
                     "stated_payback_total_years", "variants", "section", "affected_forvaltninger",
-                    "presenting_forvaltning", "source_document", "budget_round"}
+                    "presenting_forvaltning", "source_document", "budget_round", "growth"}
 
 MEASURES = ("maaltal", "bevilling_service", "overfoersler", "efterspoergsel", "investering")
 YES = {"ja": True, "nej": False, "": False}
@@ -624,6 +629,7 @@ def build_dataset(tables: Mapping[str, list[dict[str, str]]]) -> DataSet:
     # --- price index
     pidx: list[PriceIndexEntry] = []
     seen_years: set[int] = set()
+    growth_rows: dict[int, tuple[int, float]] = {}  # year -> (row, growth in percent)
     for i, r in rows("price_index.csv"):
         f = "price_index.csv"
         year = ck.year(f, i, "year", r.get("year", ""))
@@ -637,9 +643,26 @@ def build_dataset(tables: Mapping[str, list[dict[str, str]]]) -> DataSet:
             ck.add(f, i, "assumption", f"'{shown(a)}' skal være ja eller nej")
         if year is not None and year in seen_years:
             ck.add(f, i, "year", f"året {year} står to gange")
+        growth_text = (r.get("growth") or "").strip()
+        growth = ck.number(f, i, "growth", growth_text, limit=MAX_PRICE_INDEX, unit=" %") if growth_text else None
+        if growth is not None and not MIN_GROWTH <= growth <= MAX_GROWTH:
+            ck.add(f, i, "growth", f"stigningen skal ligge mellem {tal(MIN_GROWTH)} og {tal(MAX_GROWTH)} % om året")
+            growth = None
         if year is not None and idx is not None:
             seen_years.add(year)
             pidx.append(PriceIndexEntry(year, idx, r.get("source", "").strip(), YES.get(a, True)))
+            if growth is not None:
+                growth_rows[year] = (i, growth)
+    by_year = {e.year: e.index for e in pidx}
+    for year, (i, growth) in sorted(growth_rows.items()):
+        if year - 1 not in by_year:
+            continue  # the first year's growth (on a year not in the file) is documentation only
+        chained = by_year[year - 1] * (1 + growth / 100)
+        if abs(by_year[year] - chained) > CHAIN_TOLERANCE * by_year[year]:
+            ck.add("price_index.csv", i, "index",
+                   f"indekset {tal_exact(by_year[year], 6)} passer ikke med stigningen {tal_exact(growth, 6)} % "
+                   f"fra {year - 1} ({tal_exact(by_year[year - 1], 6)} × (1 + {tal_exact(growth, 6)}/100) = "
+                   f"{tal_exact(chained, 6)}); ret indekset eller stigningen")
 
     if ck.problems:
         raise DataError(ck.problems)

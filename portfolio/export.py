@@ -62,7 +62,7 @@ from . import fmt
 from .effects import MEASURE_LABELS, MEASURES
 from .figures import investment, net, permanent, variant_figures
 from .flows import Flows, variant_flows
-from .keyfigures import KeyFigures, scenario_key_figures
+from .keyfigures import KeyFigures, scenario_conversions, scenario_key_figures
 from .model import DataSet, Styring, Variant
 from .optimiser import CODE_LABELS, SOLVER_LABELS, Result
 from .register import compute_register
@@ -79,7 +79,8 @@ EXACT_FORMAT = "#,##0.00####"  # typed amounts in mio. kr.: every decimal they h
 KR_FORMAT = "#,##0"  # the register's amounts, in the documents' 1.000 kr.
 INT_FORMAT = "0"
 PCT_FORMAT = "0.0%"
-INDEX_FORMAT = "0.00"
+INDEX_FORMAT = "0.00####"  # the index as stored (6 decimals, 2020 = 100)
+GROWTH_FORMAT = "0.0#"  # a yearly growth in percent
 STORED_DECIMALS = 6
 MIO_DECIMALS = 9  # an amount in mio. kr. to a thousandth of a krone
 CSV_MIO_DECIMALS = 6  # an amount in mio. kr. in CSV, to whole kroner
@@ -536,21 +537,7 @@ def _sheet_assumptions(sh: _Sheet, c: _Context, created: datetime) -> None:
         sh.row([label, value, expl])
 
     sh.blank()
-    sh.row(["Pris- og lønindeks (2020 = 100)"], _BOLD)
-    sh.row(["År", "Indeks", "Kilde", "Antagelse", "Bruges til"], _BOLD)
-    index = flow_settings(ds, s).index
-    needed: dict[int, str] = {s.base_year: "basisår"}
-    for v in _in_scope(ds, s):
-        y = v.proposal.price_level_year
-        if y != s.base_year:
-            needed.setdefault(y, "omregning af forslag i dette p/l")
-    for y in sorted(set(needed) | set(s.price_index)):
-        use = needed.get(y, "angivet i scenariet, ikke brugt")
-        e = index.entries.get(y) if index is not None else None
-        if e is None:
-            sh.row([Num(y, INT_FORMAT), "mangler", "", "", use])
-        else:
-            sh.row([Num(y, INT_FORMAT), Num(e.index, INDEX_FORMAT), e.source, e.assumption, use])
+    _price_index_rows(sh, ds, s)
 
     sh.blank()
     sh.row(["Kataloger"], _BOLD)
@@ -560,6 +547,35 @@ def _sheet_assumptions(sh: _Sheet, c: _Context, created: datetime) -> None:
                 source_title(ds, cat.source_document), Num(len(cat.proposals), INT_FORMAT), cat.id in s.catalogues,
                 readable_sources(ds, cat.note)])
     sh.finish(fixed={1: 42, 2: 50, 3: 60})
+
+
+def _price_index_rows(sh: _Sheet, ds: DataSet, s: Scenario) -> None:
+    """The p/l index of the sheet "Forudsætninger": one row per year used (the base year, every
+    proposal's own p/l and each year whose growth a conversion used), with its source, then the
+    conversions in words (which index and which years, as the dashboard says)."""
+    sh.row(["Pris- og lønindeks (2020 = 100)"], _BOLD)
+    sh.row(["År", "Indeks", "Kilde", "Antagelse", "Stigning fra året før (%)", "Bruges til"], _BOLD)
+    index = flow_settings(ds, s).index
+    converted = scenario_conversions(ds, s)
+    uses: dict[int, list[str]] = {s.base_year: ["basisår"]}
+    for c in converted:
+        y = c.conversion.from_year
+        uses.setdefault(y, []).append(f"indekset for forslag i {y} p/l ({', '.join(c.keys)})")
+        for step in c.conversion.steps:
+            uses.setdefault(step.year, []).append(f"stigningen indgår i omregningen fra {y} p/l")
+    for y in s.price_index:
+        uses.setdefault(y, ["angivet i scenariet, ikke brugt"])
+    for y in sorted(uses):
+        use = "; ".join(uses[y])
+        e = index.entries.get(y) if index is not None else None
+        if e is None:
+            sh.row([Num(y, INT_FORMAT), "mangler", "", "", "", use])
+            continue
+        growth = index.growth(y)
+        sh.row([Num(y, INT_FORMAT), Num(e.index, INDEX_FORMAT), e.source, e.assumption,
+                Num(round(growth, 6), GROWTH_FORMAT) if growth is not None else "", use])
+    for c in converted:
+        sh.row([f"Omregning af {', '.join(c.keys)}", c.conversion.text()])
 
 
 def _sheet_key_figures(sh: _Sheet, c: _Context) -> None:

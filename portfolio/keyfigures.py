@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .effects import UdvalgEffects, udvalg_effects
 from .figures import payback_years
 from .flows import Flows, FlowSettings, variant_flows
 from .model import Block, DataSet, Risk, Styring, Variant
+from .prices import Conversion
 from .scenario import Scenario, flow_settings
 
 
@@ -24,6 +25,14 @@ class PoolUse:
         if self.total_limit is None or self.total_limit <= 0:
             return None
         return self.total_used / self.total_limit
+
+
+@dataclass(frozen=True)
+class Converted:
+    """Proposals whose own p/l differs from the base, and how their amounts were converted."""
+
+    conversion: Conversion
+    keys: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,7 @@ class KeyFigures:
     risk_investment: dict[str, float]  # pool-covered investment per risk level
     pool: PoolUse
     effects: UdvalgEffects
+    conversions: tuple[Converted, ...] = ()  # of every proposal in scope in another p/l, by its own p/l
 
 
 def key_figures(variants: Sequence[Variant], settings: FlowSettings, years: Sequence[int],
@@ -98,5 +108,22 @@ def scenario_key_figures(ds: DataSet, scenario: Scenario, selected: Sequence[tup
     """Key figures of the selection (key, variant name) under the scenario's settings and pool."""
     variants = [next(v for v in ds.proposal(k).variants if v.name == name) for k, name in selected]
     pool = scenario.pool
-    return key_figures(variants, flow_settings(ds, scenario), scenario.years, scenario.pool_covers,
-                       None if pool is None else pool.total, None if pool is None else pool.per_year, flows)
+    settings = flow_settings(ds, scenario)
+    kf = key_figures(variants, settings, scenario.years, scenario.pool_covers,
+                     None if pool is None else pool.total, None if pool is None else pool.per_year, flows)
+    return replace(kf, conversions=scenario_conversions(ds, scenario))
+
+
+def scenario_conversions(ds: DataSet, scenario: Scenario) -> tuple[Converted, ...]:
+    """How the proposals of the scenario's catalogues that are in another p/l than the base were
+    converted (index and years used), one entry per own p/l year, earliest first."""
+    index = flow_settings(ds, scenario).index
+    by_year: dict[int, list[str]] = {}
+    for c in ds.catalogues:
+        if c.id in scenario.catalogues:
+            for p in c.proposals:
+                if p.price_level_year != scenario.base_year:
+                    by_year.setdefault(p.price_level_year, []).append(p.key)
+    if index is None:
+        return ()
+    return tuple(Converted(index.conversion(y, scenario.base_year), tuple(keys)) for y, keys in sorted(by_year.items()))

@@ -77,6 +77,19 @@ def metric_value(page, label_start: str, timeout: int = 30000) -> str:
     return handle.json_value()
 
 
+def wait_metric_change(page, label_start: str, old: str, timeout_ms: int = 20000) -> str:
+    page.wait_for_function(
+        """([start, old]) => {
+            if (document.querySelector('[data-testid="stStatusWidget"]')) return false;
+            for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
+                const l = m.querySelector('[data-testid="stMetricLabel"]').innerText.replace(/\\u00ad/g, '');
+                if (l.startsWith(start)) return m.querySelector('[data-testid="stMetricValue"]').innerText !== old;
+            }
+            return false;
+        }""", arg=[label_start, old], timeout=timeout_ms)
+    return metric_value(page, label_start)
+
+
 def open_app(browser, url: str, width: int = 1366, height: int = 768):
     page = browser.new_page(viewport={"width": width, "height": height}, locale="da-DK")
     page.goto(url)

@@ -155,6 +155,10 @@ def test_hostile_catalogue_and_scenario_are_plain_text_and_nothing_is_fetched_fr
     _view(page, "Forslagsvisning")
     _pick(page, "proposal_view", "EV01")
     page.wait_for_selector("h3:has-text('EV01')", timeout=30000)
+    # the heading comes first; the description and the notes follow in the same run
+    page.wait_for_function("() => ['EVILHEADING', 'EVILBOLD', 'EVILTEX'].every(t => document.body.innerText"
+                           ".includes(t))", timeout=30000)
+    _idle(page)
     text = _text(page)
     for shown in ("[lenke](http://evil.example/link)", "<img src=http://evil.example/tag.png>", ":red[EVILRED]",
                   "$EVILTEX\\sqrt{x}$", "<script>window.EVILSCRIPT=1</script>", "# EVILHEADING", "**EVILBOLD**",

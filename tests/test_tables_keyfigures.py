@@ -79,8 +79,8 @@ def test_key_figures_with_older_cases_converted(ds):
     idx = PriceIndex.from_entries(ds.price_index)
     v = ds.proposal("BC17-FIT").variants[0]
     kf = key_figures([v], FlowSettings(base_year=2020, index=idx, horizon=(2019, 2024)), range(2019, 2025))
-    assert kf.investment_by_year[2019] == pytest.approx(1684 * 100 / 94.23)
-    assert kf.annual_effect == pytest.approx(-3526 * 100 / 94.23)
+    assert kf.investment_by_year[2019] == pytest.approx(1684 * 1.019 * 1.013 * 1.011)
+    assert kf.annual_effect == pytest.approx(-3526 * 1.019 * 1.013 * 1.011)
     assert kf.payback == 2
 
 

@@ -20,6 +20,7 @@ import streamlit as st
 from portfolio import fmt
 from portfolio.fmt import NumberError, parse_number
 from portfolio.model import DataSet, Styring
+from portfolio.prices import PriceIndex, growth_text, year_span
 from portfolio.scenario import (
     OBJECTIVE_LABELS,
     POOL_LIMIT_MULTIPLE,
@@ -337,10 +338,12 @@ def settings_sidebar(ds: DataSet, max_pool_mio: float) -> tuple[dict, list[str]]
 
 
 def _price_index_editor(ds: DataSet, errors: list[str]) -> dict[str, float]:
-    """The p/l index as an editable table of Danish numbers; returns the overrides (year -> index)."""
+    """The p/l index as an editable table of Danish numbers; returns the overrides (year -> index):
+    KL's service-PL figures where entered, which take precedence over the built-in index."""
     ss = st.session_state
     entries = [e for e in sorted(ds.price_index, key=lambda e: e.year) if 2015 <= e.year <= 2030]
     seed_idx = ss.get("seed_price_index", {})
+    built_in = PriceIndex.from_entries(ds.price_index)
     df = pd.DataFrame({"År": [str(e.year) for e in entries],
                        "Indeks": [fmt.tal_exact(float(seed_idx.get(str(e.year), e.index)), 10) for e in entries],
                        "Antagelse": ["ja" if e.assumption else "nej" for e in entries]})
@@ -348,7 +351,8 @@ def _price_index_editor(ds: DataSet, errors: list[str]) -> dict[str, float]:
     edited = st.data_editor(df, key=f"price_index_editor_{ver}", hide_index=True, disabled=["År", "Antagelse"],
                             num_rows="fixed", width="stretch",
                             column_config={"Indeks": st.column_config.TextColumn(
-                                help="Dansk talformat, fx 101,5 (2020 = 100).")})
+                                help="Dansk talformat, fx 101,5 (2020 = 100). Et tal, der afviger fra dataens, "
+                                     "bruges som KL's service-PL for året.")})
     out: dict[str, float] = {}
     for e, text in zip(entries, edited["Indeks"], strict=True):
         if text is None or not str(text).strip():
@@ -364,8 +368,16 @@ def _price_index_editor(ds: DataSet, errors: list[str]) -> dict[str, float]:
         elif abs(v - e.index) > 1e-9:
             out[str(e.year)] = v
     ss["price_index_read"] = out
-    st.caption("2020 = 100. Værdier markeret 'Antagelse' er ikke officielle tal (2,0 % om året); "
-               "ret dem til KL's pris- og lønskøn for serviceudgifter.")
+    st.caption("Standard er Økonomistyrelsens generelle pris- og lønstigning (oes.dk, Fastprisberegninger): "
+               "statens indeks, ikke KL's kommunale service-PL. Skriv KL's pris- og lønskøn for serviceudgifter "
+               "(service-PL, 2020 = 100) for de år, du har dem: de indtastede tal bruges i stedet for standarden.")
+    in_use = built_in.with_overrides({int(y): v for y, v in out.items()})
+    st.caption(md("Kilde i brug pr. år: " + in_use.kinds_text(e.year for e in entries) + "."))
+    assumed = sorted({round(g, 2) for e in entries if e.assumption and (g := built_in.growth(e.year)) is not None})
+    if assumed:
+        years = [e.year for e in entries if e.assumption]
+        st.caption(f"Antagelse: {', '.join(growth_text(g) for g in assumed)} om året i "
+                   f"{year_span(years[0], years[-1])} (ingen offentliggjorte tal); erstat dem med KL's tal, når de kendes.")
     return out
 
 

@@ -13,8 +13,9 @@ from portfolio.flows import Flows
 from portfolio.keyfigures import KeyFigures
 from portfolio.model import DataSet, Proposal
 from portfolio.optimiser import CODE_LABELS, Code, Result, apply_patch
+from portfolio.prices import KIND_ASSUMED, KIND_OES
 from portfolio.register import KIND_PAYBACK, Discrepancy
-from portfolio.scenario import OBJECTIVE_LABELS, Scenario
+from portfolio.scenario import OBJECTIVE_LABELS, Scenario, ScenarioError, flow_settings
 from portfolio.tables import tabel1
 
 from . import charts
@@ -111,6 +112,25 @@ def key_figures(kf: KeyFigures, prev: KeyFigures | None, n_in_scope: int, scenar
                    f"({kf.price_level_year} p/l; besparelser negative).")
     st.caption(f"Alle beløb i {fmt.mio_unit(kf.price_level_year)}; besparelser er negative. "
                "Ændringerne under tallene er i forhold til porteføljen før den seneste ændring.")
+    if kf.conversions:
+        st.caption(md(conversions_text(kf)))
+
+
+def conversions_text(kf: KeyFigures) -> str:
+    """Which index and which years converted the proposals in another p/l (computed from the data):
+    'BC17-FIT: omregnet fra 2017 p/l til 2020 p/l med Økonomistyrelsens … (2018–2020: 1,9 %, …)'."""
+    parts = []
+    for c in kf.conversions:
+        keys = ", ".join(c.keys) if len(c.keys) <= 5 else f"{len(c.keys)} forslag"
+        parts.append(f"{keys}: omregnet {c.conversion.phrase()}.")
+    kinds = {s.kind for c in kf.conversions for s in c.conversion.steps} | {k for c in kf.conversions
+                                                                            for k in c.conversion.kinds}
+    if KIND_OES in kinds:
+        parts.append("Økonomistyrelsens tal er statens indeks, ikke KL's kommunale service-PL; KL's tal kan "
+                     "indtastes under 'Pris- og lønindeks' og bruges så i stedet.")
+    if KIND_ASSUMED in kinds:
+        parts.append("Stigninger markeret som antaget er ikke offentliggjorte tal.")
+    return " ".join(parts)
 
 
 def short_title(title: str, limit: int = 48) -> str:
@@ -317,7 +337,9 @@ def map_tab(scope: list[Proposal], result: Result, flows: dict[tuple[str, str | 
     st.caption("Fyldte figurer er valgt. Farve og form viser risiko: cirkel = lav, ruder = middel, trekant = høj.")
 
 
-def proposal_view(ds: DataSet, scope: list[Proposal], register: list[Discrepancy]) -> None:
+def proposal_view(ds: DataSet, scope: list[Proposal], register: list[Discrepancy], scenario: Scenario) -> None:
+    """One proposal in the shape of its Tabel 1. `scenario` (the one on screen) gives the base p/l
+    and the index its figures are converted with elsewhere in the dashboard."""
     labels = {v.label: v for p in scope for v in p.variants}
     pick = st.selectbox("Forslag", list(labels), key="proposal_view",
                         format_func=lambda k: f"{k} – {labels[k].proposal.title}")
@@ -340,6 +362,15 @@ def proposal_view(ds: DataSet, scope: list[Proposal], register: list[Discrepancy
     st.markdown(f"**Tabel 1 – forslagets samlede økonomiske konsekvenser** ({fmt.mio_unit(t.price_level_year)}, "
                 "dokumentets egne år og p/l; besparelser er negative). Tre decimaler, så dokumentets hele "
                 "1.000 kr. står præcist.")
+    if scenario is not None and p.price_level_year != scenario.base_year:
+        try:
+            index = flow_settings(ds, scenario).index
+        except ScenarioError:
+            index = None
+        if index is not None:
+            how = index.conversion(p.price_level_year, scenario.base_year).phrase()
+            st.caption(md(f"Tabellen står i dokumentets eget {p.price_level_year} p/l. I porteføljen, nøgletallene "
+                          f"og de øvrige visninger er beløbene omregnet {how}."))
     rows = []
     for r in t.rows:
         if r.kind == "header":
