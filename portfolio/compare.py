@@ -102,8 +102,8 @@ def _setting_text(value: object) -> str:
     if isinstance(value, int | float):
         return exact_mio_text(value)
     if isinstance(value, Num):
-        if value.format == PCT_FORMAT:
-            return fmt.pct(value.value, 1)
+        if value.format == PCT_FORMAT:  # exact: two shares that differ never read alike
+            return f"{fmt.tal_exact(100 * value.value, 9, 1)} %"
         if value.format == INT_FORMAT:
             return str(int(value.value))
         return fmt.tal_exact(value.value)

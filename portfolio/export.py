@@ -519,6 +519,9 @@ def assumption_rows(ds: DataSet, s: Scenario, unit: str) -> list[tuple[str, obje
         ("Løser", SOLVER_LABELS.get(s.solver, s.solver.upper()), "Programmet, der finder den bedste portefølje"),
         ("Tidsgrænse (sekunder)", Num(s.time_limit, "0.0"), ""),
     ]
+    rows += [(f"Pris- og lønindeks {y} (indtastet)", Num(v, INDEX_FORMAT),
+              "KL's service-PL, indtastet; bruges frem for Økonomistyrelsens tal for året")
+             for y, v in sorted(s.price_index.items())]
     return rows
 
 

@@ -41,6 +41,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence, Sized
+from enum import Enum
 from typing import Annotated, Any, Literal, NoReturn
 
 from pydantic import (
@@ -289,6 +290,20 @@ class RiskHaircut(_Frozen):
         return {"lav": self.lav, "middel": self.middel, "høj": self.hoej}
 
 
+def _plain(value: Any) -> Any:
+    """A field's value in the JSON format: nested models by their `to_json`, enums by value,
+    tuples as lists, maps with text keys in key order."""
+    if isinstance(value, BaseModel):
+        return value.to_json()  # type: ignore[attr-defined]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    return value
+
+
 _COUNTED_FIELDS = ("catalogues", "pool_covers", "force_in", "force_out", "variants")
 
 
@@ -388,30 +403,10 @@ class Scenario(_Frozen):
             raise ScenarioError(_describe(e)) from None
 
     def to_json(self) -> dict[str, Any]:
-        """Every field, in the format `from_json` reads (JSON-serialisable)."""
-        return {
-            "catalogues": list(self.catalogues),
-            "base_year": self.base_year,
-            "horizon": list(self.horizon),
-            "objective": self.objective,
-            "discount_rate": self.discount_rate,
-            "npv_extra_years": self.npv_extra_years,
-            "pool": None if self.pool is None else self.pool.to_json(),
-            "pool_covers": [s.value for s in self.pool_covers],
-            "max_risk": self.max_risk,
-            "max_risky_share": self.max_risky_share,
-            "risk_haircut": self.risk_haircut.to_json(),
-            "max_payback_years": self.max_payback_years,
-            "force_in": list(self.force_in),
-            "force_out": list(self.force_out),
-            "variants": dict(self.variants),
-            "dependencies": self.dependencies,
-            "solver": self.solver,
-            "time_limit": self.time_limit,
-            "alignment": self.alignment,
-            "extend_permanent": self.extend_permanent,
-            "price_index": {str(y): v for y, v in sorted(self.price_index.items())},
-        }
+        """Every field, in the format `from_json` reads (JSON-serialisable), derived from the
+        model's own fields: a field added to the class is in the JSON, the cache key and every
+        copy made with `replace` without further code."""
+        return {name: _plain(getattr(self, name)) for name in type(self).model_fields}
 
     def replace(self, **changes: Any) -> Scenario:
         """A validated copy with some fields changed (values in the JSON format or as objects)."""
