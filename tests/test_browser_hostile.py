@@ -17,9 +17,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Route
 
-from tests.browser import CHROMIUM_ARGS, chromium_path, metric_value, streamlit_server
+from tests.browser import metric_value, streamlit_server
 from tests.test_hostile_ui import CAT_NAME, NAME_PAYLOAD, NOTE_PAYLOAD, ZIP_NAME, hostile_zip
 
 pytestmark = pytest.mark.browser
@@ -85,13 +85,6 @@ def server(tmp_path_factory) -> Iterator[str]:
     with streamlit_server({"PORTFOLIO_DB_PATH": str(db), "PORTFOLIO_DB_URL": ""}) as url:
         yield url
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 class Watched:
