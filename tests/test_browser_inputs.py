@@ -97,19 +97,33 @@ def test_the_price_index_accepts_a_danish_decimal_comma(server, browser):
     grid.wait_for(timeout=30000)
     grid.scroll_into_view_if_needed()
     page.wait_for_function(IDLE, timeout=30000)
-    # the grid: a header row, then one row per year 2015-2030 (35 px each); 2021 is the 7th row, and
-    # "Indeks" the middle column. Open the cell's editor, type over its text, confirm with Enter.
-    for _attempt in range(3):
-        page.wait_for_timeout(500)
+    # The grid is a canvas; its accessible twin (td#glide-cell-COL-ROW) says which row holds 2021
+    # and what its index reads. Double-click that row's "Indeks" cell (a header row, then 35 px
+    # rows), check that the editor opened on 2021's value, type over it and confirm with Enter.
+    cells = grid.locator("td")
+    cells.first.wait_for(state="attached", timeout=30000)
+    row = page.evaluate("""(g) => { for (const td of g.querySelectorAll('td[id^="glide-cell-0-"]'))
+        if (td.innerText.trim() === '2021') return Number(td.id.split('-').pop()); return null; }""",
+                        grid.element_handle())
+    assert row is not None
+    shown = grid.locator(f"td#glide-cell-1-{row}").inner_text().strip()
+    for _attempt in range(5):
+        page.wait_for_function(IDLE, timeout=30000)
         box = grid.bounding_box()
         assert box is not None
-        page.mouse.dblclick(box["x"] + box["width"] * 0.5, box["y"] + 35 * 7 + 17)
-        page.wait_for_timeout(300)
-        page.keyboard.press("Control+A")
-        page.keyboard.type("101,5")
+        page.mouse.dblclick(box["x"] + box["width"] * 0.5, box["y"] + 35 * (row + 1) + 17)
+        editor = page.locator("textarea.gdg-input")
+        try:
+            editor.wait_for(timeout=3000)
+        except PlaywrightTimeout:
+            continue
+        if editor.input_value().strip() != shown:  # not 2021's cell: close and try again
+            page.keyboard.press("Escape")
+            continue
+        editor.fill("101,5")
         page.keyboard.press("Enter")
         try:
-            wait_search(page, "pl=2021:101.5", timeout=10000)
+            wait_search(page, "pl=2021:101.5", timeout=15000)
             break
         except PlaywrightTimeout:
             page.keyboard.press("Escape")
