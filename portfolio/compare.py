@@ -57,12 +57,6 @@ def amount_text(amount_1000kr: float, decimals: int = 2) -> str:
     return fmt.mio(amount_1000kr, decimals)
 
 
-def exact_mio_text(amount_1000kr: float) -> str:
-    """An amount a person typed, in mio. kr. with every decimal it has and at least one: 20000 ->
-    '20,0 mio. kr.', 15250.5 -> '15,2505 mio. kr.'."""
-    return f"{fmt.tal_exact(amount_1000kr / 1000, 9, 1)} mio. kr."
-
-
 def _figures(kf: KeyFigures) -> tuple[float, ...]:
     return (kf.net_total, kf.annual_effect, math.fsum(kf.investment_by_year.values()), kf.pool.total_used,
             float(kf.n_proposals), float(kf.payback) if kf.payback is not None else math.nan)
@@ -98,9 +92,9 @@ def _setting_text(value: object) -> str:
     if isinstance(value, bool):
         return "ja" if value else "nej"
     if isinstance(value, Mio):
-        return exact_mio_text(value.amount)
+        return fmt.mio_exact(value.amount)
     if isinstance(value, int | float):
-        return exact_mio_text(value)
+        return fmt.mio_exact(value)
     if isinstance(value, Num):
         if value.format == PCT_FORMAT:  # exact: two shares that differ never read alike
             return f"{fmt.tal_exact(100 * value.value, 9, 1)} %"

@@ -18,7 +18,6 @@ from portfolio.compare import (
     FIGURE_UNITS,
     amount_text,
     compare,
-    exact_mio_text,
     settings_differences,
 )
 from portfolio.data import DataError, default_data_dir, read_csv_dir
@@ -110,7 +109,7 @@ def pool_text(scenario: Scenario) -> str:
         return "Ingen pulje"
     if pool.total is None:
         return "Kun pr. år" if pool.per_year else "Ingen pulje"
-    return exact_mio_text(pool.total) + (" (og pr. år)" if pool.per_year else "")
+    return fmt.mio_exact(pool.total) + (" (og pr. år)" if pool.per_year else "")
 
 
 def _figure_text(value: float, unit: str, difference: bool = False) -> str:
