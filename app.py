@@ -15,6 +15,7 @@ from portfolio.data import DataError
 from portfolio.flows import Flows, variant_flows
 from portfolio.keyfigures import scenario_key_figures
 from portfolio.model import DataSet
+from portfolio.optimiser import SOLVER_LABELS
 from portfolio.register import compute_register
 from portfolio.scenario import Scenario, ScenarioError, all_investments, flow_settings
 from portfolio.urlstate import HORIZON_SLIDER_RANGE, from_query, to_query
@@ -142,7 +143,6 @@ def _dataset() -> tuple[DataSet, str] | None:
     return _dataset()
 
 
-SOLVER_NAMES = {"highs": "HiGHS", "cbc": "CBC"}
 STATUS_TEXT = {"optimal": "bevist optimalt", "time_limit": "stoppet ved tidsgrænsen, ikke bevist optimalt",
                "infeasible": "ingen løsning"}
 
@@ -240,7 +240,7 @@ def main() -> None:
         options = sorted({n for p in scope for n in p.variant_names})
         views.proposals_table(df, state.editor_key(), options, scenario.base_year)
         st.caption(f"Optimeret på {fmt.tal(result.solve_seconds * 1000, 1)} ms med "
-                   f"{SOLVER_NAMES.get(result.solver.lower(), result.solver)} "
+                   f"{SOLVER_LABELS.get(result.solver.lower(), result.solver)} "
                    f"({STATUS_TEXT.get(result.status, 'ukendt status')}).")
     elif view == VIEWS[1]:
         views.udvalg_tab(kf)

@@ -20,6 +20,7 @@ import streamlit as st
 from portfolio import fmt
 from portfolio.fmt import NumberError, parse_number
 from portfolio.model import DataSet, Styring
+from portfolio.optimiser import SOLVER_LABELS
 from portfolio.prices import PriceIndex, growth_text, year_span
 from portfolio.scenario import (
     OBJECTIVE_LABELS,
@@ -314,7 +315,7 @@ def settings_sidebar(ds: DataSet, max_pool_mio: float) -> tuple[dict, list[str]]
                                help="Forslag, der er længere om at tjene investeringen hjem, kan ikke vælges."))
     deps = sb.toggle("Respektér afhængigheder", key="dependencies",
                      help="Et forslag, der kræver et andet (fx HA08 kræver HA06), kan kun vælges sammen med det.")
-    solver = sb.radio("Løser", ["highs", "cbc"], format_func={"highs": "HiGHS", "cbc": "CBC"}.get, key="solver",
+    solver = sb.radio("Løser", ["highs", "cbc"], format_func=SOLVER_LABELS.get, key="solver",
                       horizontal=True, help="Begge finder det bevist optimale valg; HiGHS er hurtigst.")
 
     price_index: dict[str, float] = {}
