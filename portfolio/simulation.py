@@ -103,10 +103,6 @@ class SimulationResult:
         """Savings (positive) exceeded in only 10 % of the worlds: the optimistic figure (= -p10)."""
         return -self.p10
 
-    @property
-    def deterministic_savings(self) -> float:
-        return -self.deterministic_net
-
     def percentiles(self) -> tuple[tuple[str, float], ...]:
         """The three percentiles of the net effect (savings negative), each named by what it means
         to a negotiator, bad case first. The same words in the dashboard, the CLI and Excel."""

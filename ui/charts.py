@@ -179,17 +179,22 @@ def frontier_chart(fr, objective: str) -> go.Figure:
     negative): the exact step function through the round steps and the breakpoints, the round
     steps as dots, the breakpoints (where the portfolio changes) as diamonds, the current pool marked."""
     steps = [p for p in fr.points if p.objective is not None]
-    breaks = [p for p in getattr(fr, "breakpoints", ()) if p.objective is not None]
+    breaks = [p for p in fr.breakpoints if p.objective is not None]
     line = sorted({(p.pool, p.objective) for p in [*steps, *breaks]})
+
+    def shown(values: Sequence[float]) -> list[float]:  # mio. kr., savings negative
+        return [fmt.shown_objective(v) / 1000 for v in values]
+
     fig = go.Figure()
-    fig.add_scatter(x=[x / 1000 for x, _ in line], y=[-y / 1000 for _, y in line], mode="lines",
+    fig.add_scatter(x=[x / 1000 for x, _ in line], y=shown([y for _, y in line]), mode="lines",
                     line=dict(shape="hv", color="#1f5a96", width=3), name="Bedste portefølje", hoverinfo="skip")
-    fig.add_scatter(x=[p.pool / 1000 for p in steps], y=[-p.objective / 1000 for p in steps], mode="markers",
+    fig.add_scatter(x=[p.pool / 1000 for p in steps], y=shown([p.objective for p in steps]), mode="markers",
                     marker=dict(size=8, color="#1f5a96"), name="Runde trin",
                     customdata=[frontier_hover(p, objective) for p in steps],
                     hovertemplate="%{customdata}<extra></extra>")
     if breaks:
-        fig.add_scatter(x=[p.pool / 1000 for p in breaks], y=[-p.objective / 1000 for p in breaks], mode="markers",
+        fig.add_scatter(x=[p.pool / 1000 for p in breaks], y=shown([p.objective for p in breaks]),
+                        mode="markers",
                         marker=dict(size=9, symbol="diamond", color="#e08a00"), name="Porteføljen skifter",
                         customdata=[frontier_hover(p, objective, exact_pool=True) for p in breaks],
                         hovertemplate="%{customdata}<extra></extra>")
