@@ -101,3 +101,18 @@ def browser() -> Iterator[Any]:
         b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+# --- the dashboard's saved-scenario store, one per test ------------------------------------------
+
+
+@pytest.fixture
+def own_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A fresh SQLite store for the dashboard (`ui.share.store`) in the test's own folder."""
+    monkeypatch.setenv("PORTFOLIO_DB_PATH", str(tmp_path / "scenarier.sqlite"))
+    monkeypatch.delenv("PORTFOLIO_DB_URL", raising=False)
+    from ui import share  # noqa: PLC0415 - Streamlit only for the tests that use the store
+
+    share.store.clear()
+    yield
+    share.store.clear()

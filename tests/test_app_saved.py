@@ -21,15 +21,7 @@ WIDE = {"pool": {"total": 40000, "per_year": {"2019": 12500.5}}}
 OPEN = {"pool": None, "max_risk": "middel"}
 
 
-@pytest.fixture(autouse=True)
-def _own_db(tmp_path, monkeypatch):
-    monkeypatch.setenv("PORTFOLIO_DB_PATH", str(tmp_path / "scenarier.sqlite"))
-    monkeypatch.delenv("PORTFOLIO_DB_URL", raising=False)
-    from ui import share
-
-    share.store.clear()
-    yield
-    share.store.clear()
+pytestmark = pytest.mark.usefixtures("own_db")  # a saved-scenario store of its own per test
 
 
 def _save(*specs: tuple[str, dict]) -> dict[str, int]:

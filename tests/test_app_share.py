@@ -9,14 +9,7 @@ from portfolio import fmt
 from portfolio.scenario import Scenario
 from tests.test_app import APP, metrics, table
 
-
-@pytest.fixture(autouse=True)
-def _own_db(tmp_path, monkeypatch):
-    monkeypatch.setenv("PORTFOLIO_DB_PATH", str(tmp_path / "scenarier.sqlite"))
-    monkeypatch.delenv("PORTFOLIO_DB_URL", raising=False)
-    from ui import share
-
-    share.store.clear()
+pytestmark = pytest.mark.usefixtures("own_db")  # a saved-scenario store of its own per test
 
 
 def run_with(spec: dict | None = None, query: dict | None = None) -> AppTest:

@@ -153,15 +153,7 @@ def assert_plain(at: AppTest) -> list[str]:
 # --- fixtures ------------------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _own_db(tmp_path, monkeypatch):
-    monkeypatch.setenv("PORTFOLIO_DB_PATH", str(tmp_path / "scenarier.sqlite"))
-    monkeypatch.delenv("PORTFOLIO_DB_URL", raising=False)
-    from ui import share
-
-    share.store.clear()
-    yield
-    share.store.clear()
+pytestmark = pytest.mark.usefixtures("own_db")  # a saved-scenario store of its own per test
 
 
 def run(query: dict[str, str | list[str]] | None = None, timeout: float = 90) -> AppTest:
