@@ -74,7 +74,7 @@ FILES: dict[str, tuple[str, ...]] = {
     ),
     "cashflows.csv": (
         "proposal_key", "line_id", "variant", "block", "label", "styringsomraade",
-        "styringsomraade_kilde", "udvalg", "bevilling_udvalg", "year", "amount", "note",
+        "styringsomraade_kilde", "udvalg", "bevilling_udvalg", "year", "amount", "note", "innovationspulje",
     ),
     "dependencies.csv": ("proposal_key", "other_key", "kind", "note"),
     "stated_figures.csv": ("proposal_key", "variant", "table", "row", "selector", "year", "value", "note"),
@@ -87,7 +87,7 @@ REQUIRED_FILES = ("catalogues.csv", "proposals.csv", "cashflows.csv")
 OPTIONAL_COLUMNS = {"note", "bevilling_udvalg", "styringsomraade_kilde", "variant", "document_id",
                     "description", "risk_reason", "pool_applied", "stated_payback_service_years",
                     "stated_payback_total_years", "variants", "section", "affected_forvaltninger",
-                    "presenting_forvaltning", "source_document", "budget_round", "growth"}
+                    "presenting_forvaltning", "source_document", "budget_round", "growth", "innovationspulje"}
 
 MEASURES = ("maaltal", "bevilling_service", "overfoersler", "efterspoergsel", "investering")
 YES = {"ja": True, "nej": False, "": False}
@@ -517,6 +517,12 @@ def build_dataset(tables: Mapping[str, list[dict[str, str]]]) -> DataSet:
         udvalg = r.get("udvalg", "").strip()
         if not udvalg:
             ck.add(f, i, "udvalg", "mangler et udvalg")
+        innovation_text = r.get("innovationspulje", "").strip().lower()
+        innovation = YES.get(innovation_text, False)
+        if innovation_text not in YES:
+            ck.add(f, i, "innovationspulje", f"'{shown(innovation_text)}' skal være ja, nej eller tom")
+        elif innovation and block is not None and block != Block.IMPL:
+            ck.add(f, i, "innovationspulje", "kun en investeringslinje (impl) kan finansieres af innovationspuljen")
         year = ck.year(f, i, "year", r.get("year", ""))
         amount = ck.number(f, i, "amount", r.get("amount", ""))
         if year is not None and p["first_year"] is not None and p["last_year"] is not None and not (
@@ -526,7 +532,8 @@ def build_dataset(tables: Mapping[str, list[dict[str, str]]]) -> DataSet:
             continue
         meta = dict(proposal_key=key, line_id=lid, variant=variant, block=block, label=r.get("label", "").strip(),
                     styring=styring, styring_inferred=(kilde == "udledt"), udvalg=udvalg,
-                    bevilling_udvalg=r.get("bevilling_udvalg", "").strip() or None, note=r.get("note", "").strip())
+                    bevilling_udvalg=r.get("bevilling_udvalg", "").strip() or None, note=r.get("note", "").strip(),
+                    innovation=innovation)
         lk = (key, lid)
         if lk not in line_meta:
             line_meta[lk] = meta | {"row": i}
@@ -676,7 +683,7 @@ def build_dataset(tables: Mapping[str, list[dict[str, str]]]) -> DataSet:
         lines_by_key[lk[0]].append(CashFlowLine(
             proposal_key=m["proposal_key"], line_id=m["line_id"], variant=m["variant"], block=m["block"],
             label=m["label"], styring=m["styring"], styring_inferred=m["styring_inferred"], udvalg=m["udvalg"],
-            bevilling_udvalg=m["bevilling_udvalg"], amounts=amt, note=m["note"]))
+            bevilling_udvalg=m["bevilling_udvalg"], amounts=amt, note=m["note"], innovation=m["innovation"]))
     proposals_by_cat: dict[str, list[Proposal]] = defaultdict(list)
     for key, p in props.items():
         proposals_by_cat[p["catalogue"]].append(Proposal(
@@ -692,8 +699,8 @@ def build_dataset(tables: Mapping[str, list[dict[str, str]]]) -> DataSet:
                    udvalg_tables=tuple(udv), notes=tuple(notes), price_index=tuple(pidx))
 
 
-_COLNAME = {"styring": "styringsomraade"}
-_LINE_FIELDS = ("variant", "block", "label", "styring", "udvalg", "bevilling_udvalg")  # one value per line
+_COLNAME = {"styring": "styringsomraade", "innovation": "innovationspulje"}
+_LINE_FIELDS = ("variant", "block", "label", "styring", "udvalg", "bevilling_udvalg", "innovation")  # one value per line
 _STYRING_ALIASES = {
     "service": Styring.SERVICE,
     "overførsler": Styring.OVERFORSLER,

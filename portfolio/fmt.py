@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 
 def tal(x: float | None, decimals: int = 0) -> str:
@@ -46,8 +46,19 @@ def mio_at_least(amount_1000kr: float) -> str:
     """A needed amount in mio. kr., rounded up (never shown below what is needed) to 0,1 mio. kr.
     when that is within half a step, else with the decimals it needs (at most 3, i.e. 1.000 kr.):
     36299.2 -> '36,3 mio. kr.', 29150 -> '29,15 mio. kr.', 5000 -> '5,0 mio. kr.'."""
+    return _mio_rounded(amount_1000kr, math.ceil)
+
+
+def mio_at_most(amount_1000kr: float) -> str:
+    """A reachable amount in mio. kr., rounded down (never shown above what can be reached), with
+    the decimals of `mio_at_least`: 21349.8 -> '21,3 mio. kr.', 21_999.6 -> '21,999 mio. kr.'."""
+    return _mio_rounded(amount_1000kr, math.floor)
+
+
+def _mio_rounded(amount_1000kr: float, direction: Callable[[float], int]) -> str:
+    nudge = -1e-9 if direction is math.ceil else 1e-9
     for decimals in (1, 2, 3):
-        shown = math.ceil(amount_1000kr / 1000 * 10 ** decimals - 1e-9) / 10 ** decimals
+        shown = direction(amount_1000kr / 1000 * 10 ** decimals + nudge) / 10 ** decimals
         if abs(shown * 1000 - amount_1000kr) < 0.5 * 10 ** (3 - decimals) or decimals == 3:
             text = tal(shown, decimals)
             while text.endswith("0") and not text.endswith(",0"):

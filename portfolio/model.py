@@ -30,6 +30,9 @@ class Styring(StrEnum):
     ANLAEG = "Anlæg"
 
 
+INNOVATION_POOL = "Innovationspulje"  # the pool category of investment lines marked for the innovation pool
+
+
 class Risk(StrEnum):
     LAV = "lav"
     MIDDEL = "middel"
@@ -60,6 +63,7 @@ class CashFlowLine:
     bevilling_udvalg: str | None  # where the document places the bevilling, if elsewhere
     amounts: Mapping[int, float]
     note: str = ""
+    innovation: bool = False  # an investment line marked for the innovation pool ("Innovationspulje (sæt X)")
 
     @property
     def bevilling(self) -> str:

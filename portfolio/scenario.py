@@ -71,7 +71,7 @@ POOL_LIMIT_MULTIPLE = 100  # the pool may be at most this many times all proposa
 POOL_LIMIT_FLOOR = 100_000.0  # ... but a pool up to this (1.000 kr.) is always allowed
 MAX_PROBLEMS_SHOWN = 10  # a message lists at most this many problems, then "og N flere"
 
-ObjectiveKind = Literal["net", "permanent", "annual", "npv"]
+ObjectiveKind = Literal["net", "permanent", "annual", "npv", "min_pool"]
 SolverName = Literal["highs", "cbc"]
 RiskName = Literal["lav", "middel", "høj"]
 AlignmentName = Literal["forskudt", "kalender"]
@@ -93,7 +93,9 @@ OBJECTIVE_LABELS: dict[str, str] = {
     "permanent": "Varige ændringer over horisonten",
     "annual": "Varig årlig effekt i horisontens sidste år",
     "npv": "Nutidsværdi af nettoeffekten",
+    "min_pool": "Mindst mulig investering fra puljerne",
 }
+MINIMISED_OBJECTIVES = frozenset({"min_pool"})  # reported as the amount itself (positive), not as a saving
 
 
 class ScenarioError(ValueError):
@@ -272,6 +274,59 @@ class Pool(_Frozen):
         return {"total": self.total, "per_year": {str(y): a for y, a in sorted(self.per_year.items())}}
 
 
+# the pool categories: the styringsområder and model.INNOVATION_POOL (a test checks they agree)
+PoolCoverName = Literal["Service", "Overførsler", "Efterspørgselsstyret", "Anlæg", "Innovationspulje"]
+MAX_POOLS = 20  # named pools in one scenario
+MAX_TARGETS = 100  # savings targets in one scenario
+MAX_NAME_LENGTH = 60  # a pool's name
+
+
+class NamedPool(Pool):
+    """One more pool (e.g. the drift, anlæg or innovation part of investeringspuljen): the
+    investments in the styringsområder it `covers` (or, with "Innovationspulje", the lines a
+    proposal marks for the innovation pool) are at most `total` over the horizon and at most
+    `per_year[y]` in year y. Amounts in 1.000 kr., base p/l."""
+
+    name: Annotated[str, Strict(), Field(min_length=1, max_length=MAX_NAME_LENGTH)]
+    covers: tuple[PoolCoverName, ...]
+
+    @field_validator("name")
+    @classmethod
+    def _readable(cls, v: str) -> str:
+        if not v.strip() or not v.isprintable():
+            raise ValueError("et puljenavn skal være en læsbar tekst")
+        return v.strip()
+
+    @field_validator("covers")
+    @classmethod
+    def _some_cover(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if not v:
+            raise ValueError("en pulje skal dække mindst ét styringsområde (eller Innovationspulje)")
+        if len(set(v)) < len(v):
+            raise ValueError("et styringsområde står flere gange i 'covers'")
+        return v
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "covers": list(self.covers), **super().to_json()}
+
+
+TargetMeasure = Literal["maaltal", "varig"]
+
+
+class SavingsTarget(_Frozen):
+    """In `year` the chosen portfolio's savings are at least `min` (1.000 kr., base p/l, savings
+    positive, the documents' figures without risk haircut): the service permanent changes (the
+    måltal, `measure` "maaltal") or all permanent changes ("varig"), of one udvalg or all together."""
+
+    year: StrictYear
+    min: Amount
+    measure: TargetMeasure = "maaltal"
+    udvalg: Annotated[str, Strict(), Field(min_length=1, max_length=200)] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"year": self.year, "min": self.min, "measure": self.measure, "udvalg": self.udvalg}
+
+
 class RiskHaircut(_Frozen):
     """Share of each saving NOT counted in the objective, by risk level (expected value)."""
 
@@ -305,6 +360,7 @@ def _plain(value: Any) -> Any:
 
 
 _COUNTED_FIELDS = ("catalogues", "pool_covers", "force_in", "force_out", "variants")
+_COUNT_LIMITS = {"pools": MAX_POOLS, "savings_targets": MAX_TARGETS}
 
 
 class Scenario(_Frozen):
@@ -330,6 +386,10 @@ class Scenario(_Frozen):
     extend_permanent: Annotated[bool, Strict()] = True
     price_index: dict[int, Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]] = Field(
         default_factory=dict)
+    pools: tuple[NamedPool, ...] = ()
+    savings_targets: tuple[SavingsTarget, ...] = ()
+    no_maaltal_increase: Annotated[bool, Strict()] = False
+    self_financing_by: StrictYear | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -340,6 +400,10 @@ class Scenario(_Frozen):
                 value = data.get(name)
                 if isinstance(value, Sized) and not isinstance(value, str | bytes) and len(value) > MAX_KEYS:
                     raise ValueError(f"'{name}' har {len(value)} elementer; højst {MAX_KEYS} er tilladt")
+            for name, limit in _COUNT_LIMITS.items():
+                value = data.get(name)
+                if isinstance(value, Sized) and not isinstance(value, str | bytes) and len(value) > limit:
+                    raise ValueError(f"'{name}' har {len(value)} elementer; højst {limit} er tilladt")
         return data
 
     @field_validator("pool")
@@ -383,6 +447,25 @@ class Scenario(_Frozen):
         both = sorted(set(self.force_in) & set(self.force_out))
         if both:
             raise ValueError(f"{shown_list(both)} er både tvunget med og tvunget fra")
+        names = [p.name for p in self.pools]
+        twice = [n for n, k in Counter(names).items() if k > 1]
+        if twice:
+            raise ValueError(f"puljenavnet {shown_list(twice)} står flere gange i 'pools'")
+        for p in self.pools:
+            outside = sorted(y for y in p.per_year if not y0 <= y <= y1)
+            if outside:
+                raise ValueError(f"puljen '{shown(p.name)}' har beløb for år uden for horisonten {y0}-{y1}: "
+                                 + ", ".join(str(y) for y in outside))
+        outside = sorted({t.year for t in self.savings_targets if not y0 <= t.year <= y1})
+        if outside:
+            raise ValueError(f"'savings_targets' har krav for år uden for horisonten {y0}-{y1}: "
+                             + ", ".join(str(y) for y in outside))
+        same = [t for t, k in Counter((t.year, t.measure, t.udvalg) for t in self.savings_targets).items() if k > 1]
+        if same:
+            y, m, u = same[0]
+            raise ValueError(f"'savings_targets' har to krav for {y} ({m}, {u or 'alle udvalg'}); slå dem sammen")
+        if self.self_financing_by is not None and not y0 <= self.self_financing_by <= y1:
+            raise ValueError(f"'self_financing_by' ({self.self_financing_by}) ligger uden for horisonten {y0}-{y1}")
         return self
 
     # --- JSON -------------------------------------------------------------------------------
@@ -412,7 +495,7 @@ class Scenario(_Frozen):
         """A validated copy with some fields changed (values in the JSON format or as objects)."""
         data = self.to_json()
         for k, v in changes.items():
-            data[k] = v.to_json() if isinstance(v, Pool | RiskHaircut) else v
+            data[k] = _plain(v)
         return Scenario.from_json(data)
 
     # --- convenience --------------------------------------------------------------------------
@@ -474,6 +557,12 @@ class Scenario(_Frozen):
             if missing:
                 problems.append("pris- og lønindekset mangler en værdi for " + ", ".join(str(y) for y in missing))
         problems += pool_problems(ds, self)
+        known_udvalg = {ln.udvalg for c in ds.catalogues if c.id in self.catalogues for p in c.proposals
+                        for ln in p.lines}
+        for t in self.savings_targets:
+            if t.udvalg is not None and t.udvalg not in known_udvalg:
+                problems.append(f"savings_targets: ukendt udvalg '{shown(t.udvalg, 60)}' (kendte: "
+                                f"{shown_list(sorted(known_udvalg), limit=12, width=40)})")
         if problems:
             raise ScenarioError("Scenariet passer ikke til data: " + _listed(problems))
 
@@ -509,15 +598,19 @@ def pool_limit(ds: DataSet, scenario: Scenario) -> float:
 
 
 def pool_problems(ds: DataSet, scenario: Scenario) -> list[str]:
-    """A Danish problem naming the pool's total and every year's pool above `pool_limit` (or none)."""
-    pool = scenario.pool
-    if pool is None or (pool.total is None and not pool.per_year):
+    """A Danish problem naming every pool amount (the pool's and each named pool's, in total and per
+    year) above `pool_limit` (or none)."""
+    pools: list[tuple[str, Pool]] = [("puljen", scenario.pool)] if scenario.pool is not None else []
+    pools += [(f"puljen '{shown(p.name)}'", p) for p in scenario.pools]
+    if not any(p.total is not None or p.per_year for _, p in pools):
         return []
     limit = pool_limit(ds, scenario)
     too_large = []
-    if pool.total is not None and pool.total > limit:
-        too_large.append(f"puljen i alt på {_amount(pool.total)} (1.000 kr.)")
-    too_large += [f"puljen for {y} på {_amount(a)} (1.000 kr.)" for y, a in sorted(pool.per_year.items()) if a > limit]
+    for what, pool in pools:
+        if pool.total is not None and pool.total > limit:
+            too_large.append(f"{what} i alt på {_amount(pool.total)} (1.000 kr.)")
+        too_large += [f"{what} for {y} på {_amount(a)} (1.000 kr.)" for y, a in sorted(pool.per_year.items())
+                      if a > limit]
     if not too_large:
         return []
     return [f"{shown_list(too_large, width=60)} er for stor: højst {_amount(limit)} (1.000 kr.), dvs. "

@@ -127,13 +127,13 @@ _EXAMPLE: dict[str, list[dict[str, str]]] = {
     "cashflows.csv": [
         {"proposal_key": EXAMPLE_KEY, "line_id": "V1", "variant": "", "block": "varig",
          "label": "Færre visitationsmøder", "styringsomraade": "Service", "styringsomraade_kilde": "dokument",
-         "udvalg": "Socialudvalget", "bevilling_udvalg": "", "year": str(y), "amount": str(a), "note": ""}
+         "udvalg": "Socialudvalget", "bevilling_udvalg": "", "year": str(y), "amount": str(a), "note": "", "innovationspulje": ""}
         for y, a in ((2025, 0), (2026, -500), (2027, -1000), (2028, -1000))
     ] + [
         {"proposal_key": EXAMPLE_KEY, "line_id": "I1", "variant": "", "block": "impl",
          "label": "Projektledelse og implementering", "styringsomraade": "Service",
          "styringsomraade_kilde": "dokument", "udvalg": "Socialudvalget", "bevilling_udvalg": "",
-         "year": str(y), "amount": str(a), "note": ""}
+         "year": str(y), "amount": str(a), "note": "", "innovationspulje": ""}
         for y, a in ((2025, 800), (2026, 200), (2027, 0), (2028, 0))
     ],
     "dependencies.csv": [],
@@ -187,6 +187,8 @@ COLUMN_HELP: dict[str, dict[str, str]] = {
         "year": "Året. Én række pr. linje og år.",
         "amount": "Beløbet i 1.000 kr. i forslagets p/l. Besparelser med minus, udgifter og investeringer med plus.",
         "note": "Fri note.",
+        "innovationspulje": "ja: investeringslinjen søger innovationspuljen (dokumentets 'Innovationspulje (sæt X)'); "
+                            "ellers tom.",
     },
     "dependencies.csv": {
         "proposal_key": "Forslaget, der afhænger af et andet (skal være et af jeres egne forslag).",

@@ -39,6 +39,15 @@ from portfolio.optimiser import (
     optimise,
 )
 from portfolio.scenario import Scenario
+from tests.test_optimiser_properties import (
+    OBJECTIVES,
+    expected_rules,
+    feasible_mask,
+    investeringsmodel_rules,
+    item_detail,
+    objective_covers,
+    value,
+)
 
 TOL = 1e-6
 
@@ -47,19 +56,9 @@ TOL = 1e-6
 
 
 def item_worth(it: Item, spec: ObjectiveSpec) -> float:
-    """An item's objective contribution from the definitions (savings positive)."""
-    keep = 1.0 - spec.haircut[it.risk]
-    perm = [(p - s) + keep * s for p, s in zip(it.permanent, it.savings or (0.0,) * len(it.permanent), strict=True)]
-    net = [p + i for p, i in zip(perm, it.investment, strict=True)]
-    if spec.kind == "net":
-        return -sum(net)
-    if spec.kind == "permanent":
-        return -sum(perm)
-    if spec.kind == "annual":
-        return -perm[-1]
-    r = spec.discount_rate
-    pv = sum(-a / (1 + r) ** t for t, a in enumerate(net))
-    return pv + sum(-perm[-1] / (1 + r) ** (len(net) + k) for k in range(spec.npv_extra_years))
+    """An item's objective contribution from the definitions (savings positive): the property
+    tests' enumerator."""
+    return value(it, spec)
 
 
 def selections(inst: Instance) -> np.ndarray:
@@ -78,42 +77,10 @@ def selections(inst: Instance) -> np.ndarray:
 
 
 def allowed(inst: Instance, X: np.ndarray, rules: Rules | None = None) -> np.ndarray:
-    """Which rows of X satisfy the rules (the instance's, or `rules`), straight from their meaning."""
-    r = inst.rules if rules is None else rules
-    items = inst.items
-    ok = np.ones(len(X), dtype=bool)
-    tol = 1e-7
-    of_key: dict[str, list[int]] = {}
-    for i, it in enumerate(items):
-        of_key.setdefault(it.key, []).append(i)
-    pool = np.array([[float(a) for a in it.pool_investment] for it in items]).reshape(len(items), len(inst.years))
-    total = pool.sum(axis=1)
-    if r.pool_total is not None:
-        ok &= X @ total <= r.pool_total + tol
-    for y, cap in r.pool_per_year:
-        ok &= X @ pool[:, inst.years.index(y)] <= cap + tol
-    if r.max_risk is not None:
-        ok &= X[:, [i for i, it in enumerate(items) if it.risk > r.max_risk]].sum(axis=1) == 0
-    if r.max_payback is not None:
-        bad = [i for i, it in enumerate(items) if it.payback is None or it.payback > r.max_payback]
-        ok &= X[:, bad].sum(axis=1) == 0
-    if r.max_risky_share is not None:
-        risky = np.array([t if it.risk >= 1 else 0.0 for t, it in zip(total, items, strict=True)])
-        ok &= X @ risky <= r.max_risky_share * (X @ total) + tol
-    for k in r.force_in:
-        ok &= X[:, of_key[k]].sum(axis=1) == 1
-    for k in r.force_out:
-        ok &= X[:, of_key[k]].sum(axis=1) == 0
-    for k, v in r.pinned:
-        ok &= X[:, [i for i in of_key[k] if items[i].variant != v]].sum(axis=1) == 0
-    if r.dependencies:
-        for i, it in enumerate(items):
-            for req in it.requires:
-                if req == it.key:
-                    continue
-                have = X[:, of_key[req]].sum(axis=1) if req in of_key else np.zeros(len(X))
-                ok &= X[:, i] <= have
-    return ok
+    """Which rows of X satisfy the rules (the instance's, or `rules`), straight from their meaning:
+    the property tests' enumerator over the groups the test itself reads from the rules."""
+    trial = inst if rules is None else replace(inst, rules=rules)
+    return feasible_mask(trial, X, expected_rules(trial))
 
 
 def worths(inst: Instance) -> np.ndarray:
@@ -161,13 +128,15 @@ def small_instances(draw: st.DrawFn, max_props: int = 8, resource_rules: bool = 
             extra = draw(ints)
             saving = [-3 * a for a in draw(ints)]
             cost = draw(st.lists(st.integers(0, 10), min_size=n_years, max_size=n_years))
+            detail = item_detail(draw, pool, extra, saving, cost)
+            del detail["_n"]
             items.append(Item(
                 key=key, variant=f"M{v + 1}" if nv > 1 else None, risk=draw(st.integers(0, 2)),
                 payback=draw(st.none() | st.integers(1, 5)),
                 pool_investment=tuple(map(float, pool)),
                 investment=tuple(float(a + b) for a, b in zip(pool, extra, strict=True)),
                 permanent=tuple(float(s + c) for s, c in zip(saving, cost, strict=True)),
-                savings=tuple(map(float, saving)), requires=requires))
+                savings=tuple(map(float, saving)), requires=requires, **detail))  # type: ignore[arg-type]
     force_in = draw(st.lists(st.sampled_from(keys), max_size=2, unique=True))
     force_out = [k for k in draw(st.lists(st.sampled_from(keys), max_size=2, unique=True)) if k not in force_in]
     multi = [k for k, nv in zip(keys, nvs, strict=True) if nv > 1]
@@ -177,15 +146,18 @@ def small_instances(draw: st.DrawFn, max_props: int = 8, resource_rules: bool = 
         pinned.append((k, draw(st.sampled_from([it.variant for it in items if it.key == k]))))
     per_year: tuple[tuple[int, float], ...] = ()
     share = None
+    more: dict[str, object] = {}
     if resource_rules:
         per_year = tuple((y, float(draw(st.integers(0, 120)))) for y in years if draw(st.integers(0, 2)) == 0)
         share = draw(st.none() | st.integers(0, 10).map(lambda k: k / 10))
+        more = investeringsmodel_rules(draw, years)
     rules = Rules(
         pool_total=draw(st.none() | st.integers(0, 300).map(float)), pool_per_year=per_year,
         max_risk=draw(st.none() | st.integers(0, 2)), max_risky_share=share,
         max_payback=draw(st.none() | st.integers(1, 5)), force_in=tuple(force_in), force_out=tuple(force_out),
-        pinned=tuple(pinned), dependencies=draw(st.booleans()))
-    spec = ObjectiveSpec(kind=draw(st.sampled_from(["net", "permanent", "annual", "npv"])),
+        pinned=tuple(pinned), dependencies=draw(st.booleans()), **more)  # type: ignore[arg-type]
+    kind = draw(st.sampled_from(OBJECTIVES))
+    spec = ObjectiveSpec(kind=kind, pool_covers=objective_covers(draw, kind),
                          discount_rate=draw(st.sampled_from([0.0, 0.04])), npv_extra_years=draw(st.integers(0, 2)),
                          haircut=tuple(draw(st.sampled_from([0.0, 0.5])) for _ in range(3)))  # type: ignore[arg-type]
     return Instance(years=years, items=tuple(items), rules=rules, objective=spec)

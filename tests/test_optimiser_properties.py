@@ -12,9 +12,72 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portfolio.optimiser import Instance, Item, ObjectiveSpec, Rule, Rules, available_solvers, solve
+from portfolio.optimiser import (
+    Instance,
+    Item,
+    ObjectiveSpec,
+    PoolSpec,
+    Rule,
+    Rules,
+    TargetSpec,
+    available_solvers,
+    solve,
+)
 
 MAX_COMBOS = 40_000
+UDVALG = ("U1", "U2")
+POOL_COVERS = {"drift": ("Service",), "anlæg": ("Anlæg",), "innovation": ("Innovationspulje",),
+               "blandet": ("Service", "Overførsler")}
+OBJECTIVES = ("net", "permanent", "annual", "npv", "min_pool")
+
+
+def item_detail(draw: st.DrawFn, pool: list[int], outside: list[int], savings: list[int],
+                costs: list[int]) -> dict[str, object]:
+    """An item's investments by pool category and permanent changes by udvalg, consistent with
+    its totals: the pool-covered part in Service or Anlæg, the rest in Overførsler or marked for
+    the innovation pool; savings on the måltal (Service) of one udvalg, the costs on the måltal
+    or elsewhere."""
+    n = len(pool)
+    pool_cat = draw(st.sampled_from(["Service", "Anlæg"]))
+    out_cat = draw(st.sampled_from(["Overførsler", "Innovationspulje"]))
+    invest: dict[str, list[float]] = {}
+    for cat, amounts in ((pool_cat, pool), (out_cat, outside)):
+        if any(amounts):
+            invest[cat] = [float(a) for a in amounts]
+    u = draw(st.sampled_from(UDVALG))
+    service_costs = draw(st.booleans())
+    maaltal = [float(sv + (c if service_costs else 0)) for sv, c in zip(savings, costs, strict=True)]
+    permanent = [float(sv + c) for sv, c in zip(savings, costs, strict=True)]
+    return {"invest_by": tuple((c, tuple(a)) for c, a in sorted(invest.items())),
+            "maaltal_by": ((u, tuple(maaltal)),) if any(maaltal) else (),
+            "permanent_by": ((u, tuple(permanent)),) if any(permanent) else (),
+            "_n": n}
+
+
+def investeringsmodel_rules(draw: st.DrawFn, years: tuple[int, ...]) -> dict[str, object]:
+    """The investeringsmodel's rules drawn for an instance: named pools, savings targets, no
+    rising måltal, self-financing (each often absent)."""
+    pools = []
+    for name in draw(st.lists(st.sampled_from(sorted(POOL_COVERS)), max_size=2, unique=True)):
+        total = draw(st.none() | st.integers(0, 200).map(float))
+        per_year = tuple((y, float(draw(st.integers(0, 100)))) for y in years if draw(st.integers(0, 3)) == 0)
+        pools.append(PoolSpec(name=name, covers=POOL_COVERS[name], total=total, per_year=per_year))
+    targets: dict[tuple[int, str, str | None], TargetSpec] = {}
+    for _ in range(draw(st.integers(0, 2)) if draw(st.integers(0, 2)) == 0 else 0):
+        t = TargetSpec(year=draw(st.sampled_from(years)), min=float(draw(st.integers(0, 150))),
+                       measure=draw(st.sampled_from(["maaltal", "varig"])),
+                       udvalg=draw(st.sampled_from([None, *UDVALG])))
+        targets[(t.year, t.measure, t.udvalg)] = t
+    return {"pools": tuple(pools), "savings_targets": tuple(targets.values()),
+            "no_maaltal_increase": draw(st.integers(0, 3)) == 0,
+            "self_financing_by": draw(st.sampled_from(years)) if draw(st.integers(0, 3)) == 0 else None}
+
+
+def objective_covers(draw: st.DrawFn, kind: str) -> tuple[str, ...]:
+    if kind != "min_pool":
+        return ()
+    return tuple(draw(st.lists(st.sampled_from(["Service", "Anlæg", "Overførsler", "Innovationspulje"]),
+                               min_size=1, max_size=3, unique=True)))
 SETTINGS = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -49,13 +112,15 @@ def instances(draw: st.DrawFn, kind: str | None = None) -> Instance:
             savings = [-a for a in draw(savings_st)]
             costs = draw(st.lists(st.integers(0, 20), min_size=n_years, max_size=n_years))
             risk = base_risk if draw(st.booleans()) else draw(st.integers(0, 2))
+            detail = item_detail(draw, pool, outside, savings, costs)
+            del detail["_n"]
             items.append(Item(
                 key=key, variant=f"M{v + 1}" if nv > 1 else None, risk=risk,
                 payback=draw(st.none() | st.integers(1, 6)),
                 pool_investment=tuple(float(a) for a in pool),
                 investment=tuple(float(a + b) for a, b in zip(pool, outside, strict=True)),
                 permanent=tuple(float(s + c) for s, c in zip(savings, costs, strict=True)),
-                savings=tuple(float(s) for s in savings), requires=requires))
+                savings=tuple(float(s) for s in savings), requires=requires, **detail))  # type: ignore[arg-type]
     multi = [key for key, nv in zip(keys, nvs, strict=True) if nv > 1]
     force_in = draw(st.lists(st.sampled_from(keys), max_size=2, unique=True)) if draw(st.booleans()) else []
     force_out = draw(st.lists(st.sampled_from([k for k in keys if k not in force_in] or ["-"]), max_size=2,
@@ -78,9 +143,11 @@ def instances(draw: st.DrawFn, kind: str | None = None) -> Instance:
         force_out=tuple(force_out),
         pinned=tuple(sorted(pinned)),
         dependencies=draw(st.booleans()),
+        **investeringsmodel_rules(draw, years),  # type: ignore[arg-type]
     )
+    kind = kind or draw(st.sampled_from(OBJECTIVES))
     spec = ObjectiveSpec(
-        kind=kind or draw(st.sampled_from(["net", "permanent", "annual", "npv"])),
+        kind=kind, pool_covers=objective_covers(draw, kind),
         discount_rate=draw(st.sampled_from([0.0, 0.035, 0.1])),
         npv_extra_years=draw(st.integers(0, 3)),
         haircut=tuple(draw(st.sampled_from([0.0, 0.25, 0.5, 1.0])) for _ in range(3)),  # type: ignore[arg-type]
@@ -91,8 +158,24 @@ def instances(draw: st.DrawFn, kind: str | None = None) -> Instance:
 # --- the independent enumerator ---------------------------------------------------------------
 
 
+def invested(it: Item, covers: tuple[str, ...]) -> list[float]:
+    """An item's investments per year in the pool categories `covers`."""
+    out = [0.0] * len(it.investment)
+    for cat, amounts in it.invest_by:
+        if cat in covers:
+            out = [a + b for a, b in zip(out, amounts, strict=True)]
+    return out
+
+
+def by_udvalg(entries: tuple[tuple[str, tuple[float, ...]], ...], udvalg: str | None, n: int) -> float:
+    """Year n of the entries of one udvalg (None: all) added up."""
+    return sum(a[n] for u, a in entries if udvalg is None or u == udvalg)
+
+
 def value(it: Item, spec: ObjectiveSpec) -> float:
     """The objective contribution of one item, straight from the definitions."""
+    if spec.kind == "min_pool":
+        return -sum(invested(it, spec.pool_covers))
     h = spec.haircut[it.risk]
     costs = [p - s for p, s in zip(it.permanent, it.savings, strict=True)]
     perm = [c + (1 - h) * s for c, s in zip(costs, it.savings, strict=True)]  # savings count (1 - h)
@@ -161,6 +244,26 @@ def feasible_mask(inst: Instance, X: np.ndarray, rules: set[Rule] | None = None)
             have = X[:, idx_of[rule.other]].sum(axis=1) if rule.other in idx_of else np.zeros(len(X))
             for i in idx_of[rule.key]:
                 ok &= X[:, i] <= have
+        elif rule.kind in ("named_pool_total", "named_pool_year"):
+            p = next(p for p in r.pools if p.name == rule.key)
+            use = np.array([invested(it, p.covers) for it in items]).reshape(len(items), len(inst.years))
+            if rule.kind == "named_pool_total":
+                ok &= X @ use.sum(axis=1) <= p.total + tol
+            else:
+                ok &= X @ use[:, inst.years.index(rule.year)] <= dict(p.per_year)[rule.year] + tol
+        elif rule.kind == "savings_target":
+            t = next(t for t in r.savings_targets if (t.udvalg or "", t.measure, t.year) ==
+                     (rule.key, rule.other, rule.year))
+            n = inst.years.index(t.year)
+            saved = np.array([-by_udvalg(it.maaltal_by if t.measure == "maaltal" else it.permanent_by, t.udvalg, n)
+                              for it in items])
+            ok &= X @ saved >= t.min - tol
+        elif rule.kind == "no_maaltal_increase":
+            n = inst.years.index(rule.year)
+            ok &= X @ np.array([by_udvalg(it.maaltal_by, rule.key, n) for it in items]) <= tol
+        elif rule.kind == "self_financing":
+            n = inst.years.index(rule.year) + 1
+            ok &= X @ np.array([sum(it.permanent[:n]) + sum(it.investment[:n]) for it in items]) <= tol
         else:  # pragma: no cover
             raise AssertionError(rule)
     return ok
@@ -182,6 +285,16 @@ def expected_rules(inst: Instance) -> set[Rule]:
         out.add(Rule("risky_share"))
     if r.dependencies:
         out |= {Rule("dependency", key=it.key, other=k) for it in inst.items for k in it.requires}
+    for p in r.pools:
+        if p.total is not None:
+            out.add(Rule("named_pool_total", key=p.name))
+        out |= {Rule("named_pool_year", key=p.name, year=y) for y, _ in p.per_year}
+    out |= {Rule("savings_target", key=t.udvalg or "", other=t.measure, year=t.year) for t in r.savings_targets}
+    if r.no_maaltal_increase:  # only where a proposal raises the måltal: elsewhere the rule always holds
+        out |= {Rule("no_maaltal_increase", key=u, year=inst.years[n]) for it in inst.items
+                for u, a in it.maaltal_by for n in range(len(inst.years)) if a[n] > 0}
+    if r.self_financing_by is not None:
+        out.add(Rule("self_financing", year=r.self_financing_by))
     return out
 
 
@@ -223,7 +336,7 @@ def test_matches_enumeration_any_objective(inst: Instance) -> None:
     check_against_enumeration(inst)
 
 
-@pytest.mark.parametrize("kind", ["net", "permanent", "annual", "npv"])
+@pytest.mark.parametrize("kind", OBJECTIVES)
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_matches_enumeration_each_objective(kind: str, data: st.DataObject) -> None:

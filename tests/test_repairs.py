@@ -19,8 +19,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from portfolio.optimiser import (
     RISK_NAMES,
     Instance,
+    PoolSpec,
     Repair,
     Rules,
+    TargetSpec,
     apply_patch,
     find_repairs,
     optimise,
@@ -55,7 +57,51 @@ def patched(rules: Rules, patch: dict) -> Rules:
         pool = patch["pool"] or {"total": None, "per_year": {}}
         out = replace(out, pool_total=None if pool["total"] is None else float(pool["total"]),
                       pool_per_year=tuple(sorted((int(y), float(v)) for y, v in pool["per_year"].items())))
+    if "pools" in patch:
+        out = replace(out, pools=tuple(
+            PoolSpec(name=p["name"], covers=tuple(p["covers"]), total=None if p["total"] is None else float(p["total"]),
+                     per_year=tuple(sorted((int(y), float(v)) for y, v in p["per_year"].items())))
+            for p in patch["pools"]))
+    if "savings_targets" in patch:
+        out = replace(out, savings_targets=tuple(
+            TargetSpec(year=t["year"], min=float(t["min"]), measure=t.get("measure", "maaltal"), udvalg=t.get("udvalg"))
+            for t in patch["savings_targets"]))
+    if "no_maaltal_increase" in patch:
+        out = replace(out, no_maaltal_increase=patch["no_maaltal_increase"])
+    if "self_financing_by" in patch:
+        out = replace(out, self_financing_by=patch["self_financing_by"])
     return out
+
+
+def _pool_map(rules: Rules) -> dict[tuple[str, int | None], float | None]:
+    """Every named pool's total (year None) and yearly amounts."""
+    out: dict[tuple[str, int | None], float | None] = {}
+    for p in rules.pools:
+        out[(p.name, None)] = p.total
+        out |= {(p.name, y): a for y, a in p.per_year}
+    return out
+
+
+def _with_pool_amount(rules: Rules, name: str, year: int | None, amount: float | None) -> Rules:
+    pools = []
+    for p in rules.pools:
+        if p.name == name:
+            if year is None:
+                p = replace(p, total=amount)
+            else:
+                years = {y: a for y, a in p.per_year if y != year} | ({} if amount is None else {year: amount})
+                p = replace(p, per_year=tuple(sorted(years.items())))
+        pools.append(p)
+    return replace(rules, pools=tuple(pools))
+
+
+def _targets(rules: Rules) -> dict[tuple[int, str, str | None], TargetSpec]:
+    return {(t.year, t.measure, t.udvalg): t for t in rules.savings_targets}
+
+
+def _with_target(rules: Rules, key: tuple[int, str, str | None], t: TargetSpec | None) -> Rules:
+    ts = {k: v for k, v in _targets(rules).items() if k != key} | ({} if t is None else {key: t})
+    return replace(rules, savings_targets=tuple(ts.values()))
 
 
 def enum_optimum(inst: Instance) -> float | None:
@@ -92,6 +138,18 @@ def undo_one(old: Rules, new: Rules) -> list[tuple[str, Rules]]:
     for y, v in old.pool_per_year:
         if new_years.get(y) != v:
             out.append((f"pool {y}", replace(new, pool_per_year=tuple(sorted({**new_years, y: v}.items())))))
+    new_pools = _pool_map(new)
+    for (name, y), v in _pool_map(old).items():
+        if v is not None and new_pools.get((name, y)) != v:
+            out.append((f"pool {name} {y}", _with_pool_amount(new, name, y, v)))
+    new_targets = _targets(new)
+    for key, t in _targets(old).items():
+        if new_targets.get(key) != t:
+            out.append((f"target {key}", _with_target(new, key, t)))
+    if old.no_maaltal_increase and not new.no_maaltal_increase:
+        out.append(("no_maaltal_increase", replace(new, no_maaltal_increase=True)))
+    if old.self_financing_by != new.self_financing_by:
+        out.append(("self_financing_by", replace(new, self_financing_by=old.self_financing_by)))
     return out
 
 
@@ -108,6 +166,17 @@ def just_below(old: Rules, new: Rules) -> list[tuple[str, Rules]]:
         out.append(("max_risk", replace(new, max_risk=new.max_risk - 1)))
     if new.max_risky_share is not None and new.max_risky_share != old.max_risky_share:
         out.append(("risky_share", replace(new, max_risky_share=new.max_risky_share - 1e-4 - 1e-9)))
+    old_pools = _pool_map(old)
+    for (name, y), v in _pool_map(new).items():
+        if v is not None and old_pools.get((name, y)) != v:
+            out.append((f"pool {name} {y}", _with_pool_amount(new, name, y, v - 1e-3)))
+    old_targets = _targets(old)
+    for key, t in _targets(new).items():
+        if old_targets.get(key) != t:  # a lowered target just above its new value
+            out.append((f"target {key}", _with_target(new, key, replace(t, min=t.min + 1e-3))))
+    if (new.self_financing_by is not None and new.self_financing_by != old.self_financing_by
+            and new.self_financing_by - 1 > (old.self_financing_by or 0)):  # a year earlier, still later than asked
+        out.append(("self_financing_by", replace(new, self_financing_by=new.self_financing_by - 1)))
     return out
 
 

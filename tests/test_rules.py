@@ -56,8 +56,9 @@ def test_releasing_a_group_removes_exactly_that_group(inst: Instance, data):
         return
     rule = data.draw(st.sampled_from(groups))
     after = set(active_rules(replace(inst, rules=release(inst.rules, [rule]))))
-    if rule.kind == "dependency":  # a scenario switches the dependency edges off together
-        assert after == {g for g in groups if g.kind != "dependency"}
+    if rule.kind in ("dependency", "no_maaltal_increase"):  # one switch in the scenario for all its groups
+        assert BY_KIND[rule.kind].together
+        assert after == {g for g in groups if g.kind != rule.kind}
     else:
         assert after == set(groups) - {rule}
 

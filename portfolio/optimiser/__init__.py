@@ -13,7 +13,8 @@ Two layers:
   (`repairs.py`).
 
 `optimise(ds, scenario)` does both. Sign conventions: yearly amounts as in the documents (savings
-negative); the objective counts savings positive and is maximised.
+negative); the objective counts savings positive and is maximised (min_pool: the pool investment's
+negative is maximised, and it is reported as the amount itself, `ObjectiveSpec.reported`).
 
 The package, one module per concept, each importing only the ones before it (no cycle):
 `instance` (the numbers), `build` (dataset + scenario -> instance), `milp` (the PuLP model and the
@@ -41,7 +42,18 @@ from .milp import RawSolution, available_solvers, solve_model
 from .repairs import Repair, apply_patch, find_repairs
 from .result import CODE_LABELS, Code, Conflict, ItemStatus, Result, check_selection, result_from
 from .reusable import ReusableModel
-from .rules import KINDS, RISK_NAMES, RISKY_FROM, Row, Rule, RuleKind, rule_label
+from .rules import (
+    KINDS,
+    RISK_NAMES,
+    RISKY_FROM,
+    Bound,
+    PoolSpec,
+    Row,
+    Rule,
+    RuleKind,
+    TargetSpec,
+    rule_label,
+)
 from .solve import explanation_text, optimise, solve
 
 __all__ = [
@@ -57,6 +69,9 @@ __all__ = [
     "Rules",
     "Rule",
     "Row",
+    "Bound",
+    "PoolSpec",
+    "TargetSpec",
     "RuleKind",
     "KINDS",
     "rule_label",

@@ -9,10 +9,11 @@ from typing import Any
 
 from ..figures import variant_figures
 from ..flows import variant_flows
-from ..model import Block, DataSet, Styring
+from ..model import INNOVATION_POOL, Block, DataSet, Styring
 from ..prices import PriceIndexError
 from ..scenario import Scenario, ScenarioError, flow_settings
 from .instance import Instance, Item, ObjectiveSpec, Rules
+from .rules import PoolSpec, TargetSpec
 
 
 @dataclass(frozen=True)
@@ -71,23 +72,39 @@ def _build_items(ds: DataSet, scenario: Scenario) -> tuple[Item, ...]:
                 inv = dict.fromkeys(years, 0.0)
                 perm = dict.fromkeys(years, 0.0)
                 sav = dict.fromkeys(years, 0.0)
+                by_cat: dict[str, dict[int, float]] = {}
+                maal: dict[str, dict[int, float]] = {}
+                perm_by: dict[str, dict[int, float]] = {}
                 for line in fl.lines:
                     ln = line.line
+                    cat = INNOVATION_POOL if ln.innovation else ln.styring.value
                     for y, a in line.amounts.items():
                         if ln.block == Block.IMPL:
                             inv[y] += a
-                            if ln.styring in covers:
+                            by_cat.setdefault(cat, dict.fromkeys(years, 0.0))[y] += a
+                            if ln.styring in covers and not ln.innovation:
                                 pool[y] += a
                         else:
                             perm[y] += a
+                            perm_by.setdefault(ln.udvalg, dict.fromkeys(years, 0.0))[y] += a
+                            if ln.styring == Styring.SERVICE:
+                                maal.setdefault(ln.udvalg, dict.fromkeys(years, 0.0))[y] += a
                             if a < 0:
                                 sav[y] += a
                 items.append(Item(
                     key=p.key, variant=v.name, risk=p.risk.rank, payback=variant_figures(v).payback,
                     pool_investment=tuple(pool[y] for y in years), investment=tuple(inv[y] for y in years),
                     permanent=tuple(perm[y] for y in years), savings=tuple(sav[y] for y in years),
+                    invest_by=_by_name(by_cat, years), maaltal_by=_by_name(maal, years),
+                    permanent_by=_by_name(perm_by, years),
                     requires=requires, title=p.title))
     return tuple(items)
+
+
+def _by_name(amounts: dict[str, dict[int, float]], years: tuple[int, ...]) -> tuple[tuple[str, tuple[float, ...]], ...]:
+    """(name, amounts per year) in name order, without the names whose amounts are all zero."""
+    return tuple((name, tuple(a[y] for y in years)) for name, a in sorted(amounts.items())
+                 if any(abs(a[y]) > 1e-12 for y in years))
 
 
 def scenario_rules(scenario: Scenario) -> Rules:
@@ -102,12 +119,29 @@ def scenario_rules(scenario: Scenario) -> Rules:
         force_out=tuple(dict.fromkeys(scenario.force_out)),
         pinned=tuple(sorted(scenario.variants.items())),
         dependencies=scenario.dependencies,
+        pools=tuple(PoolSpec(name=p.name, covers=tuple(p.covers), total=p.total,
+                             per_year=tuple(sorted(p.per_year.items()))) for p in scenario.pools),
+        savings_targets=tuple(TargetSpec(year=t.year, min=t.min, measure=t.measure, udvalg=t.udvalg)
+                              for t in scenario.savings_targets),
+        no_maaltal_increase=scenario.no_maaltal_increase,
+        self_financing_by=scenario.self_financing_by,
     )
+
+
+def minimised_pool_covers(scenario: Scenario) -> tuple[str, ...]:
+    """The pool categories whose investment the min_pool objective minimises: those of every pool
+    of the scenario (the pool's `pool_covers` when it has a pool, each named pool's `covers`), or
+    Service and Anlæg when there is no pool."""
+    covers: list[str] = [c.value for c in scenario.pool_covers] if scenario.pool is not None else []
+    for p in scenario.pools:
+        covers += p.covers
+    return tuple(dict.fromkeys(covers)) or (Styring.SERVICE.value, Styring.ANLAEG.value)
 
 
 def scenario_objective(scenario: Scenario) -> ObjectiveSpec:
     return ObjectiveSpec(kind=scenario.objective, discount_rate=scenario.discount_rate,
-                         npv_extra_years=scenario.npv_extra_years, haircut=scenario.risk_haircut.by_rank())
+                         npv_extra_years=scenario.npv_extra_years, haircut=scenario.risk_haircut.by_rank(),
+                         pool_covers=minimised_pool_covers(scenario) if scenario.objective == "min_pool" else ())
 
 
 def build_instance(ds: DataSet, scenario: Scenario, cache: InstanceCache | None = None) -> Instance:

@@ -25,9 +25,14 @@ from ..fmt import mio_at_least, mio_exact
 from .instance import Instance, Item
 from .milp import solve_model
 from .result import Conflict
-from .rules import RISK_NAMES, RISKY_FROM, Rule, rule_label
+from .rules import BY_KIND, RISK_NAMES, RISKY_FROM, Rule, capitalised, join_names, rule_label
 
 _EPS = 1e-7
+
+
+# the kinds `_phrase` words itself; every other kind is worded by its own `conflict_text`
+_OWN_WORDS = frozenset({"pool_total", "pool_year", "max_risk", "max_payback", "risky_share", "dependency", "pinned",
+                        "force_out", "force_in"})
 
 
 def pl_text(inst: Instance) -> str:
@@ -118,18 +123,6 @@ def explain_infeasible(inst: Instance, *, solver: str = "highs", time_limit: flo
 # --------------------------------------------------------------------------------------------
 # Phrasing
 # --------------------------------------------------------------------------------------------
-
-
-def join_names(names: Sequence[str]) -> str:
-    """'A', 'A og B', 'A, B og C' (each name once, in order)."""
-    names = list(dict.fromkeys(names))
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " og " + names[-1]
-
-
-def capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _must(core: Sequence[Rule]) -> tuple[list[str], dict[str, str]]:
@@ -232,6 +225,27 @@ def _phrase(inst: Instance, core: list[Rule], every: list[Rule], oracle: Oracle)
             sentences.append(f"Puljen i {rule.year} er {mio_exact(cap)}, men {who} kræver mindst "
                              f"{mio_at_least(need)} ({pl}) i {rule.year}.")
 
+    def bound_sentence(rule: Rule) -> None:
+        """A rule kind's own sentence (`RuleKind.conflict_text`) with the least (upper bound) or
+        largest (lower bound) value of its amount under the conflict's other rules."""
+        kind = BY_KIND[rule.kind]
+        b = kind.bound(inst, rule)
+        if b is None:
+            sentences.append(kind.conflict_text(inst, rule, None, ""))
+            return
+        ctx, fset = context(rule)
+        coefs = list(b.coefs) if b.upper else [-c for c in b.coefs]
+        found = oracle.minimum(ctx, coefs)
+        if found is None:
+            sentences.append(kind.conflict_text(inst, rule, None, ""))
+            mentioned.update(forced)
+            return
+        value, chosen = found
+        who = _subject(inst, chosen, b.coefs, fset) if b.upper else ""
+        if b.upper:
+            mentioned.update(inst.items[i].key for i in chosen if b.coefs[i] > _EPS)
+        sentences.append(kind.conflict_text(inst, rule, value if b.upper else -value, who))
+
     def allowed(key: str, rule: Rule) -> list[int]:
         """Items of `key` that the conflict's other rules leave selectable."""
         out = set(inst.by_key.get(key, ()))
@@ -257,6 +271,8 @@ def _phrase(inst: Instance, core: list[Rule], every: list[Rule], oracle: Oracle)
     for rule in core:
         if rule.kind in ("pool_total", "pool_year"):
             pool_sentence(rule)
+        elif rule.kind not in _OWN_WORDS:
+            bound_sentence(rule)
     if "max_risk" in kinds:
         mx = RISK_NAMES[r.max_risk or 0]
         limit_sentences(Rule("max_risk"), lambda it: it.risk > (r.max_risk or 0),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
@@ -9,11 +11,11 @@ from typing import Literal
 from .. import fmt
 from ..figures import npv
 from ..model import variant_label
-from ..scenario import OBJECTIVE_LABELS
-from .rules import RISK_NAMES, Rule, active_rules, excluded_by
+from ..scenario import MINIMISED_OBJECTIVES, OBJECTIVE_LABELS
+from .rules import RISK_NAMES, PoolSpec, Rule, TargetSpec, active_rules, excluded_by
 
 Status = Literal["optimal", "infeasible", "time_limit"]
-ObjectiveKind = Literal["net", "permanent", "annual", "npv"]
+ObjectiveKind = Literal["net", "permanent", "annual", "npv", "min_pool"]
 _EPS = 1e-9
 SOLVER_LABELS = {"highs": "HiGHS", "cbc": "CBC"}  # the solvers by their own names, for people
 
@@ -43,6 +45,12 @@ class Item:
     savings: tuple[float, ...] = ()  # the negative part of the permanent lines (<= 0); () = none
     requires: tuple[str, ...] = ()  # keys of proposals this one requires
     title: str = ""
+    # investments per pool category (a styringsområde, or INNOVATION_POOL for lines marked for the
+    # innovation pool), and permanent changes per udvalg: Service lines (the måltal) and all lines;
+    # each (name, amounts per horizon year), names in sorted order, all-zero entries left out
+    invest_by: tuple[tuple[str, tuple[float, ...]], ...] = ()
+    maaltal_by: tuple[tuple[str, tuple[float, ...]], ...] = ()
+    permanent_by: tuple[tuple[str, tuple[float, ...]], ...] = ()
 
     @property
     def label(self) -> str:
@@ -56,6 +64,26 @@ class Item:
     def risk_name(self) -> str:
         return RISK_NAMES[self.risk]
 
+    def invested_in(self, covers: Collection[str]) -> tuple[float, ...]:
+        """Investments per horizon year in the pool categories `covers`."""
+        return _summed([a for name, a in self.invest_by if name in covers], len(self.investment))
+
+    def maaltal(self, udvalg: str | None = None) -> tuple[float, ...]:
+        """Service permanent changes per horizon year (the måltal) of one udvalg, or of all."""
+        return _summed([a for name, a in self.maaltal_by if udvalg is None or name == udvalg], len(self.investment))
+
+    def permanent_of(self, udvalg: str | None = None) -> tuple[float, ...]:
+        """Permanent changes per horizon year of one udvalg, or of all (= `permanent`)."""
+        if udvalg is None:
+            return self.permanent
+        return _summed([a for name, a in self.permanent_by if name == udvalg], len(self.investment))
+
+
+def _summed(rows: Sequence[tuple[float, ...]], n: int) -> tuple[float, ...]:
+    if len(rows) == 1:
+        return rows[0]
+    return tuple(math.fsum(r[k] for r in rows) for k in range(n))
+
 
 @dataclass(frozen=True)
 class ObjectiveSpec:
@@ -66,10 +94,22 @@ class ObjectiveSpec:
     discount_rate: float = 0.035
     npv_extra_years: int = 0
     haircut: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    pool_covers: tuple[str, ...] = ()  # min_pool: the pool categories whose investment is minimised
 
     @property
     def label(self) -> str:
         return OBJECTIVE_LABELS[self.kind]
+
+    @property
+    def minimised(self) -> bool:
+        """The objective is an amount to make small (min_pool): the optimiser maximises its
+        negative, and it is reported as the amount itself (`reported`)."""
+        return self.kind in MINIMISED_OBJECTIVES
+
+    def reported(self, value: float | None) -> float | None:
+        """The maximised value as the objective is reported in JSON: savings positive for the
+        savings objectives, the amount itself (positive) for min_pool."""
+        return None if value is None else (-value if self.minimised else value)
 
 
 def item_value(item: Item, spec: ObjectiveSpec) -> float:
@@ -84,6 +124,8 @@ def item_value(item: Item, spec: ObjectiveSpec) -> float:
         return -sum(perm)
     if spec.kind == "annual":
         return -perm[-1]
+    if spec.kind == "min_pool":
+        return -sum(item.invested_in(spec.pool_covers))
     if spec.kind == "npv":
         net = {n: perm[n] + item.investment[n] for n in range(len(perm))}
         return npv(net, spec.discount_rate, spec.npv_extra_years, tail_amount=perm[-1])
@@ -103,6 +145,10 @@ class Rules:
     force_out: tuple[str, ...] = ()
     pinned: tuple[tuple[str, str], ...] = ()  # (key, variant name)
     dependencies: bool = True
+    pools: tuple[PoolSpec, ...] = ()  # more pools, each over its own categories
+    savings_targets: tuple[TargetSpec, ...] = ()
+    no_maaltal_increase: bool = False
+    self_financing_by: int | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +179,15 @@ class Instance:
         for y, _ in self.rules.pool_per_year:
             if y not in self.years:
                 raise ValueError(f"pool year {y} outside the horizon")
+        for p in self.rules.pools:
+            for y, _ in p.per_year:
+                if y not in self.years:
+                    raise ValueError(f"pool {p.name}: year {y} outside the horizon")
+        for t in self.rules.savings_targets:
+            if t.year not in self.years:
+                raise ValueError(f"savings target year {t.year} outside the horizon")
+        if self.rules.self_financing_by is not None and self.rules.self_financing_by not in self.years:
+            raise ValueError(f"self-financing year {self.rules.self_financing_by} outside the horizon")
         for key in (*self.rules.force_in, *self.rules.force_out, *(k for k, _ in self.rules.pinned)):
             if key not in self.by_key:
                 raise ValueError(f"unknown proposal {key}")
@@ -162,3 +217,6 @@ class Instance:
 
     def pool_year_amount(self, year: int) -> float:
         return dict(self.rules.pool_per_year)[year]
+
+    def named_pool(self, name: str) -> PoolSpec:
+        return next(p for p in self.rules.pools if p.name == name)

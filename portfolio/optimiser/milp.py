@@ -120,11 +120,17 @@ def _model(inst: Instance, rules: Iterable[Rule], coefs: Sequence[float],
     for idx in inst.by_key.values():
         if len(idx) > 1:
             row([(x[i], 1.0) for i in idx], pulp.LpConstraintLE, 1.0)
+    empty = 0
     for rule in rs:
         for r in rows_of(inst, rule):
             terms = [(x[i], c) for i, c in r.terms]
             if not terms:
-                continue  # 0 within the bounds: every rule's empty row is (the bounds hold at 0)
+                if r.lo <= 0.0 <= r.hi:
+                    continue  # an empty row holds whatever is chosen
+                # ... or never (a savings target no proposal contributes to): a variable fixed at 0
+                # carries the row, so the solver proves the model infeasible
+                empty += 1
+                terms = [(lp.add_variable(f"empty{empty}", 0, 0), 1.0)]
             if r.lo == r.hi:
                 row(terms, pulp.LpConstraintEQ, r.hi)
                 continue

@@ -42,14 +42,19 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .. import fmt
-from ..fmt import mio_at_least, mio_exact
-from .explain import Oracle, capitalised, join_names, least_risky_share
+from .explain import Oracle, least_risky_share
 from .instance import Instance, Rules
 from .milp import solve_model
-from .rules import RISK_NAMES, Rule, release
+from .rules import BY_KIND, KINDS, Rule, capitalised, join_names, release
 
 _EPS = 1e-7
-BOUNDED = ("pool_total", "pool_year", "max_risk", "max_payback", "risky_share")
+_RELAX_FIRST = ("max_risk", "max_payback", "risky_share")
+# the order in which a repair relaxes its rules and names its changes: the rules that exclude
+# proposals first, then the registry's order
+_ORDER = tuple(sorted(KINDS, key=lambda k: _RELAX_FIRST.index(k.kind) if k.kind in _RELAX_FIRST else len(_RELAX_FIRST)))
+# the kinds a repair changes last (their bound is relaxed rather than the rule released)
+BOUNDED = ("pool_total", "pool_year", "max_risk", "max_payback", "risky_share", "named_pool_total",
+           "named_pool_year", "savings_target", "self_financing")
 
 
 @dataclass(frozen=True)
@@ -70,10 +75,16 @@ class Repair:
 
 
 def _groups(every: Sequence[Rule]) -> list[tuple[Rule, ...]]:
-    """The units a repair can change: each rule on its own, except the dependency edges, which
-    the scenario can only switch off together (`dependencies`), so they form one group."""
-    deps = tuple(r for r in every if r.kind == "dependency")
-    return [(r,) for r in every if r.kind != "dependency"] + ([deps] if deps else [])
+    """The units a repair can change: each rule on its own, except the groups of a kind the
+    scenario can only switch off together (`RuleKind.together`: the dependency edges, the
+    måltal rule), which form one unit per kind."""
+    together = {k.kind for k in KINDS if k.together}
+    units: list[tuple[Rule, ...]] = [(r,) for r in every if r.kind not in together]
+    for kind in together:
+        joint = tuple(r for r in every if r.kind == kind)
+        if joint:
+            units.append(joint)
+    return units
 
 
 def _flat(groups: Sequence[tuple[Rule, ...]]) -> list[Rule]:
@@ -141,50 +152,37 @@ def _grow(oracle: Oracle, seed: Sequence[tuple[Rule, ...]],
 # --------------------------------------------------------------------------------------------
 
 
-def _feasible(inst: Instance, rules: Rules, oracle: Oracle) -> bool:
-    trial = replace(inst, rules=rules)
-    return oracle.infeasible(trial.all_rules(), trial) is False
+class _Ask:
+    """The answers a rule kind's `relax` asks for (`rules.Relaxer`), by solving on `inst`."""
+
+    def __init__(self, inst: Instance, oracle: Oracle) -> None:
+        self.inst = inst
+        self.oracle = oracle
+
+    def feasible(self, rules: Rules) -> bool:
+        trial = replace(self.inst, rules=rules)
+        return self.oracle.infeasible(trial.all_rules(), trial) is False
+
+    def least(self, rules: Rules, coefs: Sequence[float]) -> float | None:
+        return self.oracle.least(replace(self.inst, rules=rules), coefs)
+
+    def least_risky_share(self, rules: Rules) -> float | None:
+        return least_risky_share(replace(self.inst, rules=rules), self.oracle)
 
 
 def _relax(inst: Instance, oracle: Oracle, mcs: frozenset[Rule]) -> Rules:
-    """The released rules with each bound of the correction set put back at its least
-    sufficient value (in a fixed order: risk, payback, risky share, pools per year, pool total)."""
-    base = inst.rules
-    rules = release(base, sorted(mcs, key=repr))
-    kinds = {r.kind for r in mcs}
-    if "max_risk" in kinds:
-        for rank in range((base.max_risk or 0) + 1, len(RISK_NAMES)):
-            if _feasible(inst, replace(rules, max_risk=rank), oracle):
-                rules = replace(rules, max_risk=rank)
-                break
-    if "max_payback" in kinds:
-        limits = sorted({it.payback for it in inst.items if it.payback is not None
-                         and it.payback > (base.max_payback or 0)})
-        for limit in limits:
-            if _feasible(inst, replace(rules, max_payback=limit), oracle):
-                rules = replace(rules, max_payback=limit)
-                break
-    if "risky_share" in kinds:
-        share = least_risky_share(replace(inst, rules=rules), oracle)
-        if share is not None and share < 1.0 - _EPS:
-            s = min(1.0, math.ceil(share * 10_000 - 1e-6) / 10_000)  # in 0,01 %-points, rounded up
-            if _feasible(inst, replace(rules, max_risky_share=s), oracle):
-                rules = replace(rules, max_risky_share=s)
-    for r in sorted((r for r in mcs if r.kind == "pool_year"), key=lambda r: r.year):
-        n = inst.years.index(r.year)
-        need = oracle.least(replace(inst, rules=rules), [it.pool_investment[n] for it in inst.items])
-        if need is not None:
-            rules = replace(rules, pool_per_year=tuple(sorted((*rules.pool_per_year, (r.year, _up(need))))))
-    if "pool_total" in kinds:
-        need = oracle.least(replace(inst, rules=rules), [it.pool_total for it in inst.items])
-        if need is not None:
-            rules = replace(rules, pool_total=_up(need))
+    """The released rules with each group of the correction set put back at its least sufficient
+    value where its kind has one (`RuleKind.relax`): the rules that exclude proposals first
+    (`_RELAX_FIRST`), then in the registry's order and, within a kind, in the groups' order (so
+    pools per year before the pool in total)."""
+    rules = release(inst.rules, sorted(mcs, key=repr))
+    ask = _Ask(inst, oracle)
+    order = {kind.kind: n for n, kind in enumerate(_ORDER)}
+    for rule in sorted(mcs, key=lambda r: (order[r.kind], r.key, r.year, r.other)):
+        relaxed = BY_KIND[rule.kind].relax(inst, rules, rule, ask)
+        if relaxed is not None:
+            rules = relaxed
     return rules
-
-
-def _up(amount: float) -> float:
-    """An amount (1.000 kr.) rounded up to whole kroner, so it is never below what is needed."""
-    return math.ceil(amount * 1000 - 1e-6) / 1000
 
 
 def _repair(inst: Instance, oracle: Oracle, every: Sequence[Rule], mcs: frozenset[Rule], solver: str,
@@ -207,63 +205,22 @@ def _repair(inst: Instance, oracle: Oracle, every: Sequence[Rule], mcs: frozense
 
 
 def _text(inst: Instance, mcs: Sequence[Rule], new: Rules) -> str:
-    base = inst.rules
+    """The repair in Danish: each kind's change (`RuleKind.change_text`), in the repair's order."""
     parts: list[str] = []
-    released_in = [r.key for r in mcs if r.kind == "force_in"]
-    if released_in:
-        parts.append(f"frigiv {join_names(released_in)} (lad optimeringen vælge)")
-    released_out = [r.key for r in mcs if r.kind == "force_out"]
-    if released_out:
-        parts.append(f"tillad {join_names(released_out)} igen")
-    unpinned = [r.key for r in mcs if r.kind == "pinned"]
-    if unpinned:
-        parts.append(f"lås ikke varianten for {join_names(unpinned)}")
-    deps = [f"{r.key} kræver {r.other}" for r in mcs if r.kind == "dependency"]
-    if deps:
-        parts.append(f"slå afhængighederne fra ({join_names(deps)})")
-    if any(r.kind == "max_risk" for r in mcs):
-        parts.append(f"tillad risiko op til {RISK_NAMES[new.max_risk]}" if new.max_risk is not None
-                     else "fjern risikogrænsen")
-    if any(r.kind == "max_payback" for r in mcs):
-        parts.append(f"tillad tilbagebetalingstid op til {fmt.years_text(new.max_payback)}"
-                     if new.max_payback is not None else "fjern grænsen for tilbagebetalingstid")
-    if any(r.kind == "risky_share" for r in mcs):
-        parts.append(f"hæv loftet over andelen til middel/høj risiko til {fmt.pct(new.max_risky_share, 2)}"
-                     if new.max_risky_share is not None else "fjern loftet over andelen til middel/høj risiko")
-    years = dict(new.pool_per_year)
-    for r in sorted((r for r in mcs if r.kind == "pool_year"), key=lambda r: r.year):
-        parts.append(f"hæv puljen i {r.year} fra {mio_exact(dict(base.pool_per_year)[r.year])} til "
-                     f"{mio_at_least(years[r.year])}" if r.year in years
-                     else f"fjern puljen i {r.year}")
-    if any(r.kind == "pool_total" for r in mcs):
-        parts.append(f"hæv puljen i alt fra {mio_exact(base.pool_total or 0.0)} til {mio_at_least(new.pool_total)}"
-                     if new.pool_total is not None else "fjern den samlede pulje")
+    for kind in _ORDER:
+        group = [r for r in mcs if r.kind == kind.kind]
+        if group:
+            parts += kind.change_text(inst, group, new)
     return capitalised(join_names(parts))
 
 
 def _patch(old: Rules, new: Rules) -> dict[str, Any]:
-    """The scenario JSON fields whose value the repair changes, with their new values."""
+    """The scenario JSON fields whose value the repair changes, with their new values (each kind
+    gives the fields it owns, `RuleKind.patch`)."""
     patch: dict[str, Any] = {}
-    if new.force_in != old.force_in:
-        patch["force_in"] = list(new.force_in)
-    if new.force_out != old.force_out:
-        patch["force_out"] = list(new.force_out)
-    if new.pinned != old.pinned:
-        patch["variants"] = dict(new.pinned)
-    if new.dependencies != old.dependencies:
-        patch["dependencies"] = new.dependencies
-    if new.max_risk != old.max_risk:
-        patch["max_risk"] = None if new.max_risk is None else RISK_NAMES[new.max_risk]
-    if new.max_payback != old.max_payback:
-        patch["max_payback_years"] = new.max_payback
-    if new.max_risky_share != old.max_risky_share:
-        patch["max_risky_share"] = new.max_risky_share
-    if new.pool_total != old.pool_total or new.pool_per_year != old.pool_per_year:
-        if new.pool_total is None and not new.pool_per_year:
-            patch["pool"] = None
-        else:
-            patch["pool"] = {"total": fmt.json_number(new.pool_total),
-                             "per_year": {str(y): fmt.json_number(v) for y, v in new.pool_per_year}}
+    for kind in KINDS:
+        before, after = kind.patch(old), kind.patch(new)
+        patch |= {k: v for k, v in after.items() if before.get(k) != v}
     return patch
 
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 from .. import fmt
 from ..model import Risk
@@ -47,7 +47,47 @@ RISKY_FROM = Risk.MIDDEL.rank  # the risky-share rule counts proposals at this r
 INF = math.inf
 _EPS = 1e-9
 RuleKindName = Literal["pool_total", "pool_year", "max_risk", "max_payback", "risky_share", "force_in",
-                       "force_out", "dependency", "pinned"]
+                       "force_out", "dependency", "pinned", "named_pool_total", "named_pool_year", "savings_target",
+                       "no_maaltal_increase", "self_financing"]
+MEASURE_TEXT = {"maaltal": "besparelse på måltallet", "varig": "varig besparelse"}
+
+
+@dataclass(frozen=True)
+class PoolSpec:
+    """A named pool: the investments in its categories (`covers`: styringsområder, or
+    `INNOVATION_POOL`) at most `total` over the horizon and `per_year` in a year (1.000 kr.)."""
+
+    name: str
+    covers: tuple[str, ...]
+    total: float | None = None
+    per_year: tuple[tuple[int, float], ...] = ()
+
+    def year_amount(self, year: int) -> float:
+        return dict(self.per_year)[year]
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """At least `min` of savings (1.000 kr., positive) in `year`: the måltal ("maaltal", Service
+    permanent changes) or all permanent changes ("varig"), of `udvalg` or all udvalg (None)."""
+
+    year: int
+    min: float
+    measure: Literal["maaltal", "varig"] = "maaltal"
+    udvalg: str | None = None
+
+    @property
+    def rule(self) -> Rule:
+        return Rule("savings_target", key=self.udvalg or "", other=self.measure, year=self.year)
+
+    def who(self) -> str:
+        """'Socialudvalgets krav' or 'kravet til alle udvalg tilsammen'."""
+        return f"{genitive(self.udvalg)} krav" if self.udvalg else "kravet til alle udvalg tilsammen"
+
+
+def genitive(name: str) -> str:
+    """Danish genitive: 'Socialudvalget' -> 'Socialudvalgets', 'Økonomiudvalg' -> 'Økonomiudvalgs'."""
+    return name if name.endswith(("s", "x", "z")) else name + "s"
 
 
 @dataclass(frozen=True)
@@ -80,11 +120,53 @@ def _row(terms: Sequence[tuple[int, float]], lo: float, hi: float) -> Row:
     return Row(tuple((i, c) for i, c in terms if abs(c) > _EPS), lo, hi)
 
 
+@dataclass(frozen=True)
+class Bound:
+    """A group that is one movable limit on one amount: Σ coefs·x ≤ limit (`upper`) or ≥ limit."""
+
+    coefs: tuple[float, ...]  # per item
+    limit: float
+    upper: bool
+
+    @property
+    def row(self) -> Row:
+        terms = list(enumerate(self.coefs))
+        return _row(terms, -INF, self.limit) if self.upper else _row(terms, self.limit, INF)
+
+
+class Relaxer(Protocol):
+    """What a rule kind may ask while a repair puts its bound back at the least sufficient value:
+    answers under the rules given (the repair's other rules), proven by solving."""
+
+    def feasible(self, rules: Rules) -> bool: ...
+
+    def least(self, rules: Rules, coefs: Sequence[float]) -> float | None: ...
+
+    def least_risky_share(self, rules: Rules) -> float | None: ...
+
+
+def _up(amount: float) -> float:
+    """An amount (1.000 kr.) rounded up to whole kroner, so it is never below what is needed."""
+    return math.ceil(amount * 1000 - 1e-6) / 1000
+
+
+def _down(amount: float) -> float:
+    """An amount (1.000 kr.) rounded down to whole kroner, so it is never above what can be reached."""
+    return math.floor(amount * 1000 + 1e-6) / 1000
+
+
 class RuleKind:
-    """A kind of rule. Subclasses set `kind` and override what applies to them."""
+    """A kind of rule. Subclasses set `kind` and override what applies to them.
+
+    Besides its bounds and rows a kind says what a repair does with it: `relax` puts a released
+    group back at its least sufficient value (None: it stays released), `change_text` says the
+    change in Danish, and `patch` gives the scenario fields the kind owns (JSON), so a repair's
+    scenario patch is the fields whose value changed. A kind with `together` is released as one
+    unit (the scenario switches its groups off together)."""
 
     kind: ClassVar[RuleKindName]
     pareto_exact: ClassVar[bool] = True  # the frontier's Pareto programme stays exact under it
+    together: ClassVar[bool] = False  # its groups are released together (one switch in the scenario)
 
     def groups(self, inst: Instance) -> list[Rule]:
         """The kind's active groups in `inst` (none when the rule is not set)."""
@@ -94,9 +176,14 @@ class RuleKind:
         """The items the group fixes to 0."""
         return frozenset()
 
+    def bound(self, inst: Instance, rule: Rule) -> Bound | None:
+        """The group as one movable limit on one amount (None for other kinds)."""
+        return None
+
     def rows(self, inst: Instance, rule: Rule) -> list[Row]:
-        """The group's linear rows."""
-        return []
+        """The group's linear rows (a bound's one row by default)."""
+        b = self.bound(inst, rule)
+        return [] if b is None else [b.row]
 
     def label(self, inst: Instance, rule: Rule) -> str:
         """The group named for a negotiator (Danish, lower case), e.g. "puljen i alt (5,0 mio. kr.)"."""
@@ -105,6 +192,37 @@ class RuleKind:
     def without(self, rules: Rules, rule: Rule) -> Rules:
         """`rules` with the group removed (what releasing it in a repair or a relaxation means)."""
         raise NotImplementedError
+
+    def with_limit(self, inst: Instance, rules: Rules, rule: Rule, limit: float) -> Rules:
+        """`rules` (the group released) with the group of `inst` put back with its bound at `limit`."""
+        raise NotImplementedError
+
+    def relax(self, inst: Instance, rules: Rules, rule: Rule, ask: Relaxer) -> Rules | None:
+        """`rules` (the group released) with the group put back at its least sufficient value, or
+        None to leave it released. A bound: the least (upper) or largest (lower) value of its amount
+        that a portfolio satisfying `rules` reaches, rounded to whole kroner the safe way."""
+        b = self.bound(inst, rule)
+        if b is None:
+            return None
+        if b.upper:
+            need = ask.least(rules, b.coefs)
+            return None if need is None else self.with_limit(inst, rules, rule, _up(need))
+        most = ask.least(rules, [-c for c in b.coefs])
+        return None if most is None else self.with_limit(inst, rules, rule, _down(-most))
+
+    def change_text(self, inst: Instance, group: Sequence[Rule], new: Rules) -> list[str]:
+        """The repair's change of `group` (this kind's rules in it), in Danish, lower case."""
+        return [f"fjern {self.label(inst, r)}" for r in group]
+
+    def patch(self, rules: Rules) -> dict[str, Any]:
+        """The scenario JSON fields this kind owns, with their values under `rules`."""
+        return {}
+
+    def conflict_text(self, inst: Instance, rule: Rule, extreme: float | None, who: str) -> str:
+        """The group's sentence in a conflict: `extreme` is the least (upper bound) or largest (lower
+        bound) value of its amount under the conflict's other rules (None: no portfolio at all),
+        `who` names the proposals that need it."""
+        return f"{capitalised(self.label(inst, rule))} kan ikke overholdes sammen med de andre regler."
 
     def violations(self, inst: Instance, rule: Rule, chosen: Sequence[int], tol: float = 1e-6) -> list[str]:
         """What a selection breaks of the group, as short texts ([] when it holds); rows are
@@ -116,6 +234,18 @@ class RuleKind:
                 out.append(f"{rule.kind}{' ' + rule.key if rule.key else ''}"
                            f"{' ' + str(rule.year) if rule.year else ''}: række brudt")
         return out
+
+
+def capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def join_names(names: Sequence[str]) -> str:
+    """'A', 'A og B', 'A, B og C' (each name once, in order)."""
+    names = list(dict.fromkeys(names))
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " og " + names[-1]
 
 
 class ForceIn(RuleKind):
@@ -133,6 +263,12 @@ class ForceIn(RuleKind):
     def label(self, inst: Instance, rule: Rule) -> str:
         return f"at {rule.key} er tvunget med"
 
+    def change_text(self, inst: Instance, group: Sequence[Rule], new: Rules) -> list[str]:
+        return [f"frigiv {join_names([r.key for r in group])} (lad optimeringen vælge)"]
+
+    def patch(self, rules: Rules) -> dict[str, Any]:
+        return {"force_in": list(rules.force_in)}
+
 
 class Pinned(RuleKind):
     kind = "pinned"
@@ -149,9 +285,16 @@ class Pinned(RuleKind):
     def label(self, inst: Instance, rule: Rule) -> str:
         return f"at {rule.key} er låst til varianten {rule.other}"
 
+    def change_text(self, inst: Instance, group: Sequence[Rule], new: Rules) -> list[str]:
+        return [f"lås ikke varianten for {join_names([r.key for r in group])}"]
+
+    def patch(self, rules: Rules) -> dict[str, Any]:
+        return {"variants": dict(rules.pinned)}
+
 
 class Dependency(RuleKind):
     kind = "dependency"
+    together = True
 
     def groups(self, inst: Instance) -> list[Rule]:
         if not inst.rules.dependencies:
@@ -176,6 +319,12 @@ class Dependency(RuleKind):
     def label(self, inst: Instance, rule: Rule) -> str:
         return f"at {rule.key} kræver {rule.other} (afhængigheder)"
 
+    def change_text(self, inst: Instance, group: Sequence[Rule], new: Rules) -> list[str]:
+        return [f"slå afhængighederne fra ({join_names([f'{r.key} kræver {r.other}' for r in group])})"]
+
+    def patch(self, rules: Rules) -> dict[str, Any]:
+        return {"dependencies": rules.dependencies}
+
 
 class ForceOut(RuleKind):
     kind = "force_out"
@@ -191,6 +340,12 @@ class ForceOut(RuleKind):
 
     def label(self, inst: Instance, rule: Rule) -> str:
         return f"at {rule.key} er tvunget fra"
+
+    def change_text(self, inst: Instance, group: Sequence[Rule], new: Rules) -> list[str]:
+        return [f"tillad {join_names([r.key for r in group])} igen"]
+
+    def patch(self, rules: Rules) -> dict[str, Any]:
+        return {"force_out": list(rules.force_out)}
 
 
 class RiskyShare(RuleKind):
@@ -210,8 +365,23 @@ class RiskyShare(RuleKind):
     def without(self, rules: Rules, rule: Rule) -> Rules:
         return replace(rules, max_risky_share=None)
 
+    def relax(self, inst: Instance, rules: Rules, rule: Rule, ask: Relaxer) -> Rules | None:
+        share = ask.least_risky_share(rules)
+        if share is None or share >= 1.0 - _EPS:
+            return None
+        s = min(1.0, math.ceil(share * 10_000 - 1e-6) / 10_000)  # in 0,01 %-points, rounded up
+        trial = replace(rules, max_risky_share=s)
+        return trial if ask.feasible(trial) else None
+
     def label(self, inst: Instance, rule: Rule) -> str:
         return f"den højeste andel til forslag med middel eller høj risiko ({fmt.pct(inst.rules.max_risky_share)})"
+
+    def change_text(self, inst: Instance, group: Sequence[Rule], new: Rules) -> list[str]:
+        return [f"hæv loftet over andelen til middel/høj risiko til {fmt.pct(new.max_risky_share, 2)}"
+                if new.max_risky_share is not None else "fjern loftet over andelen til middel/høj risiko"]
+
+    def patch(self, rules: Rules) -> dict[str, Any]:
+        return {"max_risky_share": rules.max_risky_share}
 
 
 class MaxPayback(RuleKind):
@@ -229,8 +399,24 @@ class MaxPayback(RuleKind):
     def without(self, rules: Rules, rule: Rule) -> Rules:
         return replace(rules, max_payback=None)
 
+    def relax(self, inst: Instance, rules: Rules, rule: Rule, ask: Relaxer) -> Rules | None:
+        limits = sorted({it.payback for it in inst.items if it.payback is not None
+                         and it.payback > (inst.rules.max_payback or 0)})
+        for limit in limits:  # the shortest limit that admits a portfolio
+            trial = replace(rules, max_payback=limit)
+            if ask.feasible(trial):
+                return trial
+        return None
+
     def label(self, inst: Instance, rule: Rule) -> str:
         return f"den længste tilladte tilbagebetalingstid ({fmt.years_text(inst.rules.max_payback)})"
+
+    def change_text(self, inst: Instance, group: Sequence[Rule], new: Rules) -> list[str]:
+        return [f"tillad tilbagebetalingstid op til {fmt.years_text(new.max_payback)}"
+                if new.max_payback is not None else "fjern grænsen for tilbagebetalingstid"]
+
+    def patch(self, rules: Rules) -> dict[str, Any]:
+        return {"max_payback_years": rules.max_payback}
 
 
 class MaxRisk(RuleKind):
@@ -248,8 +434,296 @@ class MaxRisk(RuleKind):
     def without(self, rules: Rules, rule: Rule) -> Rules:
         return replace(rules, max_risk=None)
 
+    def relax(self, inst: Instance, rules: Rules, rule: Rule, ask: Relaxer) -> Rules | None:
+        for rank in range((inst.rules.max_risk or 0) + 1, len(RISK_NAMES)):  # the lowest level that admits one
+            trial = replace(rules, max_risk=rank)
+            if ask.feasible(trial):
+                return trial
+        return None
+
     def label(self, inst: Instance, rule: Rule) -> str:
         return f"den højeste tilladte risiko ({RISK_NAMES[inst.rules.max_risk or 0]})"
+
+    def change_text(self, inst: Instance, group: Sequence[Rule], new: Rules) -> list[str]:
+        return [f"tillad risiko op til {RISK_NAMES[new.max_risk]}" if new.max_risk is not None
+                else "fjern risikogrænsen"]
+
+    def patch(self, rules: Rules) -> dict[str, Any]:
+        return {"max_risk": None if rules.max_risk is None else RISK_NAMES[rules.max_risk]}
+
+
+def _horizon_text(inst: Instance, last: int) -> str:
+    first = inst.years[0]
+    return str(first) if first == last else f"{first}–{last}"
+
+
+class SelfFinancing(RuleKind):
+    """Σ_i Σ_{y ≤ Y} (permanent_{i,y} + investment_{i,y}) x_i ≤ 0: the cumulative net effect from
+    the horizon's first year through Y, all styringsområder."""
+
+    kind = "self_financing"
+    pareto_exact = False
+
+    def groups(self, inst: Instance) -> list[Rule]:
+        y = inst.rules.self_financing_by
+        return [] if y is None else [Rule("self_financing", year=y)]
+
+    def bound(self, inst: Instance, rule: Rule) -> Bound | None:
+        n = inst.years.index(rule.year) + 1
+        return Bound(tuple(math.fsum(it.permanent[:n]) + math.fsum(it.investment[:n]) for it in inst.items), 0.0, True)
+
+    def without(self, rules: Rules, rule: Rule) -> Rules:
+        return replace(rules, self_financing_by=None)
+
+    def relax(self, inst: Instance, rules: Rules, rule: Rule, ask: Relaxer) -> Rules | None:
+        for year in inst.years[inst.years.index(rule.year) + 1:]:  # the earliest later year that admits one
+            trial = replace(rules, self_financing_by=year)
+            if ask.feasible(trial):
+                return trial
+        return None
+
+    def label(self, inst: Instance, rule: Rule) -> str:
+        return (f"kravet om selvfinansiering senest {rule.year} (nettoeffekten "
+                f"{_horizon_text(inst, rule.year)} højst 0 kr.)")
+
+    def change_text(self, inst: Instance, group: Sequence[Rule], new: Rules) -> list[str]:
+        return [f"udskyd selvfinansieringen fra {group[0].year} til {new.self_financing_by}"
+                if new.self_financing_by is not None else "fjern kravet om selvfinansiering"]
+
+    def patch(self, rules: Rules) -> dict[str, Any]:
+        return {"self_financing_by": rules.self_financing_by}
+
+    def conflict_text(self, inst: Instance, rule: Rule, extreme: float | None, who: str) -> str:
+        span = _horizon_text(inst, rule.year)
+        if extreme is None:
+            return f"Porteføljen skal være selvfinansierende senest {rule.year}, og det kan de andre regler ikke give."
+        return (f"Porteføljen skal være selvfinansierende senest {rule.year} (nettoeffekten {span} højst 0 kr.), "
+                f"men med {who} bliver nettoeffekten {span} mindst {fmt.mio_at_least(extreme)} "
+                f"({inst.base_year} p/l).")
+
+
+class NoMaaltalIncrease(RuleKind):
+    """For every udvalg u and horizon year y: Σ_i m_{i,u,y} x_i ≤ 0, m the Service permanent
+    changes (the måltal). Groups only where some item raises the måltal (else the row always holds)."""
+
+    kind = "no_maaltal_increase"
+    pareto_exact = False
+    together = True
+
+    def groups(self, inst: Instance) -> list[Rule]:
+        if not inst.rules.no_maaltal_increase:
+            return []
+        rising = {(u, inst.years[n]) for it in inst.items for u, a in it.maaltal_by
+                  for n, v in enumerate(a) if v > _EPS}
+        return [Rule("no_maaltal_increase", key=u, year=y) for u, y in sorted(rising)]
+
+    def bound(self, inst: Instance, rule: Rule) -> Bound | None:
+        n = inst.years.index(rule.year)
+        return Bound(tuple(it.maaltal(rule.key)[n] for it in inst.items), 0.0, True)
+
+    def relax(self, inst: Instance, rules: Rules, rule: Rule, ask: Relaxer) -> Rules | None:
+        return None  # one switch for every udvalg: released
+
+    def without(self, rules: Rules, rule: Rule) -> Rules:
+        return replace(rules, no_maaltal_increase=False)
+
+    def label(self, inst: Instance, rule: Rule) -> str:
+        return f"at {genitive(rule.key)} måltal ikke må stige ({rule.year})"
+
+    def change_text(self, inst: Instance, group: Sequence[Rule], new: Rules) -> list[str]:
+        return [f"tillad, at måltallet stiger ({join_names(sorted({genitive(r.key) for r in group}))})"]
+
+    def patch(self, rules: Rules) -> dict[str, Any]:
+        return {"no_maaltal_increase": rules.no_maaltal_increase}
+
+    def conflict_text(self, inst: Instance, rule: Rule, extreme: float | None, who: str) -> str:
+        if extreme is None:
+            return f"{capitalised(genitive(rule.key))} måltal må ikke stige i {rule.year}."
+        return (f"{capitalised(who)} hæver {genitive(rule.key)} måltal i {rule.year} med mindst "
+                f"{fmt.mio_at_least(extreme)} ({inst.base_year} p/l), men intet udvalgs måltal må stige.")
+
+
+def _target_of(rules: Rules, rule: Rule) -> TargetSpec:
+    return next(t for t in rules.savings_targets if t.rule == rule)
+
+
+def _target_saving(it: Any, t: TargetSpec, n: int) -> float:
+    """An item's saving toward a target in horizon year n (positive = saving)."""
+    return -(it.maaltal(t.udvalg)[n] if t.measure == "maaltal" else it.permanent_of(t.udvalg)[n])
+
+
+class SavingsTarget(RuleKind):
+    """Σ_i s_{i,y} x_i ≥ min, s the saving (minus the permanent change) in year y: Service lines
+    (måltal) or all lines (varig), of one udvalg or all."""
+
+    kind = "savings_target"
+    pareto_exact = False
+
+    def groups(self, inst: Instance) -> list[Rule]:
+        return [t.rule for t in inst.rules.savings_targets]
+
+    def bound(self, inst: Instance, rule: Rule) -> Bound | None:
+        t = _target_of(inst.rules, rule)
+        n = inst.years.index(t.year)
+        return Bound(tuple(_target_saving(it, t, n) for it in inst.items), t.min, False)
+
+    def without(self, rules: Rules, rule: Rule) -> Rules:
+        return replace(rules, savings_targets=tuple(t for t in rules.savings_targets if t.rule != rule))
+
+    def with_limit(self, inst: Instance, rules: Rules, rule: Rule, limit: float) -> Rules:
+        t = replace(_target_of(inst.rules, rule), min=max(limit, 0.0))
+        return replace(rules, savings_targets=tuple(sorted((*rules.savings_targets, t), key=_target_order)))
+
+    def change_text(self, inst: Instance, group: Sequence[Rule], new: Rules) -> list[str]:
+        out = []
+        for rule in group:
+            old = _target_of(inst.rules, rule)
+            now = next((t for t in new.savings_targets if t.rule == rule), None)
+            out.append(f"sænk {old.who()} i {old.year} fra {fmt.mio_exact(old.min)} til {fmt.mio_at_most(now.min)}"
+                       if now is not None else f"fjern {self.label(inst, rule)}")
+        return out
+
+    def label(self, inst: Instance, rule: Rule) -> str:
+        t = _target_of(inst.rules, rule)
+        return f"{t.who()} om mindst {fmt.mio_exact(t.min)} i {MEASURE_TEXT[t.measure]} i {t.year}"
+
+    def patch(self, rules: Rules) -> dict[str, Any]:
+        return {"savings_targets": [{"year": t.year, "min": fmt.json_number(t.min), "measure": t.measure,
+                                     "udvalg": t.udvalg} for t in rules.savings_targets]}
+
+    def conflict_text(self, inst: Instance, rule: Rule, extreme: float | None, who: str) -> str:
+        t = _target_of(inst.rules, rule)
+        head = f"{capitalised(t.who())} på {fmt.mio_exact(t.min)} i {MEASURE_TEXT[t.measure]} i {t.year}"
+        if extreme is None:
+            return f"{head} kan ikke nås sammen med de andre regler."
+        return (f"{head} kan højst nås med {fmt.mio_at_most(extreme)} ({inst.base_year} p/l) sammen med de "
+                f"andre regler i konflikten; sænk kravet eller løsn en af de andre regler.")
+
+
+def _target_order(t: TargetSpec) -> tuple[int, str, str]:
+    return (t.year, t.measure, t.udvalg or "")
+
+
+def _pool_label(name: str | None, year: int | None, amount: float) -> str:
+    where = "i alt" if year is None else f"i {year}"
+    return f"puljen {where} ({fmt.mio_exact(amount)})" if name is None else (
+        f"puljen '{name}' {where} ({fmt.mio_exact(amount)})")
+
+
+def _pool_change(name: str | None, year: int | None, old: float, new: float | None) -> str:
+    what = "puljen" if name is None else f"puljen '{name}'"
+    where = "i alt" if year is None else f"i {year}"
+    if new is None:
+        return f"fjern {what} {where}" if name is not None or year is not None else "fjern den samlede pulje"
+    return f"hæv {what} {where} fra {fmt.mio_exact(old)} til {fmt.mio_at_least(new)}"
+
+
+def _pool_conflict(inst: Instance, name: str | None, year: int | None, cap: float, extreme: float | None,
+                   who: str) -> str:
+    what = "Puljen" if name is None else f"Puljen '{name}'"
+    where = "i alt" if year is None else f"i {year}"
+    if extreme is None:
+        return f"{what} {where} ({fmt.mio_exact(cap)}) rækker ikke til de tvungne forslag."
+    return (f"{what} {where} er {fmt.mio_exact(cap)}, men {who} kræver mindst {fmt.mio_at_least(extreme)} "
+            f"({inst.base_year} p/l) af den{'' if year is None else f' i {year}'}.")
+
+
+def _named_pool_coefs(inst: Instance, pool: PoolSpec) -> list[tuple[float, ...]]:
+    return [it.invested_in(pool.covers) for it in inst.items]
+
+
+def _replace_pool(rules: Rules, name: str, **changes: Any) -> Rules:
+    pools = []
+    for p in rules.pools:
+        if p.name == name:
+            p = replace(p, **changes)
+        pools.append(p)
+    return replace(rules, pools=tuple(pools))
+
+
+def _named_pools_json(rules: Rules) -> list[dict[str, Any]]:
+    return [{"name": p.name, "covers": list(p.covers), "total": fmt.json_number(p.total),
+             "per_year": {str(y): fmt.json_number(a) for y, a in p.per_year}} for p in rules.pools]
+
+
+class NamedPoolYear(RuleKind):
+    """Σ_i p_{i,y} x_i ≤ cap_y for a named pool, p the investments in the pool's categories."""
+
+    kind = "named_pool_year"
+    pareto_exact = False
+
+    def groups(self, inst: Instance) -> list[Rule]:
+        return [Rule("named_pool_year", key=p.name, year=y) for p in inst.rules.pools for y, _ in p.per_year]
+
+    def bound(self, inst: Instance, rule: Rule) -> Bound | None:
+        pool = inst.named_pool(rule.key)
+        n = inst.years.index(rule.year)
+        return Bound(tuple(c[n] for c in _named_pool_coefs(inst, pool)), pool.year_amount(rule.year), True)
+
+    def without(self, rules: Rules, rule: Rule) -> Rules:
+        pool = next(p for p in rules.pools if p.name == rule.key)
+        return _replace_pool(rules, rule.key, per_year=tuple((y, a) for y, a in pool.per_year if y != rule.year))
+
+    def with_limit(self, inst: Instance, rules: Rules, rule: Rule, limit: float) -> Rules:
+        pool = next(p for p in rules.pools if p.name == rule.key)
+        return _replace_pool(rules, rule.key, per_year=tuple(sorted((*pool.per_year, (rule.year, limit)))))
+
+    def label(self, inst: Instance, rule: Rule) -> str:
+        return _pool_label(rule.key, rule.year, inst.named_pool(rule.key).year_amount(rule.year))
+
+    def change_text(self, inst: Instance, group: Sequence[Rule], new: Rules) -> list[str]:
+        out = []
+        for r in sorted(group, key=lambda r: (r.key, r.year)):
+            now = dict(next(p for p in new.pools if p.name == r.key).per_year).get(r.year)
+            out.append(_pool_change(r.key, r.year, inst.named_pool(r.key).year_amount(r.year), now))
+        return out
+
+    def patch(self, rules: Rules) -> dict[str, Any]:
+        return {"pools": _named_pools_json(rules)}
+
+    def conflict_text(self, inst: Instance, rule: Rule, extreme: float | None, who: str) -> str:
+        return _pool_conflict(inst, rule.key, rule.year, inst.named_pool(rule.key).year_amount(rule.year),
+                              extreme, who)
+
+
+class NamedPoolTotal(RuleKind):
+    """Σ_i Σ_y p_{i,y} x_i ≤ cap for a named pool."""
+
+    kind = "named_pool_total"
+    pareto_exact = False
+
+    def groups(self, inst: Instance) -> list[Rule]:
+        return [Rule("named_pool_total", key=p.name) for p in inst.rules.pools if p.total is not None]
+
+    def bound(self, inst: Instance, rule: Rule) -> Bound | None:
+        pool = inst.named_pool(rule.key)
+        return Bound(tuple(math.fsum(c) for c in _named_pool_coefs(inst, pool)), pool.total or 0.0, True)
+
+    def without(self, rules: Rules, rule: Rule) -> Rules:
+        return _replace_pool(rules, rule.key, total=None)
+
+    def with_limit(self, inst: Instance, rules: Rules, rule: Rule, limit: float) -> Rules:
+        return _replace_pool(rules, rule.key, total=limit)
+
+    def label(self, inst: Instance, rule: Rule) -> str:
+        return _pool_label(rule.key, None, inst.named_pool(rule.key).total or 0.0)
+
+    def change_text(self, inst: Instance, group: Sequence[Rule], new: Rules) -> list[str]:
+        return [_pool_change(r.key, None, inst.named_pool(r.key).total or 0.0,
+                             next(p for p in new.pools if p.name == r.key).total) for r in group]
+
+    def patch(self, rules: Rules) -> dict[str, Any]:
+        return {"pools": _named_pools_json(rules)}
+
+    def conflict_text(self, inst: Instance, rule: Rule, extreme: float | None, who: str) -> str:
+        return _pool_conflict(inst, rule.key, None, inst.named_pool(rule.key).total or 0.0, extreme, who)
+
+
+def _pool_json(rules: Rules) -> dict[str, Any]:
+    if rules.pool_total is None and not rules.pool_per_year:
+        return {"pool": None}
+    return {"pool": {"total": fmt.json_number(rules.pool_total),
+                     "per_year": {str(y): fmt.json_number(v) for y, v in rules.pool_per_year}}}
 
 
 class PoolYear(RuleKind):
@@ -259,16 +733,29 @@ class PoolYear(RuleKind):
     def groups(self, inst: Instance) -> list[Rule]:
         return [Rule("pool_year", year=y) for y, _ in inst.rules.pool_per_year]
 
-    def rows(self, inst: Instance, rule: Rule) -> list[Row]:
+    def bound(self, inst: Instance, rule: Rule) -> Bound | None:
         n = inst.years.index(rule.year)
-        return [_row([(i, it.pool_investment[n]) for i, it in enumerate(inst.items)], -INF,
-                     inst.pool_year_amount(rule.year))]
+        return Bound(tuple(it.pool_investment[n] for it in inst.items), inst.pool_year_amount(rule.year), True)
 
     def without(self, rules: Rules, rule: Rule) -> Rules:
         return replace(rules, pool_per_year=tuple((y, v) for y, v in rules.pool_per_year if y != rule.year))
 
+    def with_limit(self, inst: Instance, rules: Rules, rule: Rule, limit: float) -> Rules:
+        return replace(rules, pool_per_year=tuple(sorted((*rules.pool_per_year, (rule.year, limit)))))
+
     def label(self, inst: Instance, rule: Rule) -> str:
-        return f"puljen i {rule.year} ({fmt.mio_exact(inst.pool_year_amount(rule.year))})"
+        return _pool_label(None, rule.year, inst.pool_year_amount(rule.year))
+
+    def change_text(self, inst: Instance, group: Sequence[Rule], new: Rules) -> list[str]:
+        years = dict(new.pool_per_year)
+        return [_pool_change(None, r.year, inst.pool_year_amount(r.year), years.get(r.year))
+                for r in sorted(group, key=lambda r: r.year)]
+
+    def patch(self, rules: Rules) -> dict[str, Any]:
+        return _pool_json(rules)
+
+    def conflict_text(self, inst: Instance, rule: Rule, extreme: float | None, who: str) -> str:
+        return _pool_conflict(inst, None, rule.year, inst.pool_year_amount(rule.year), extreme, who)
 
 
 class PoolTotal(RuleKind):
@@ -278,21 +765,31 @@ class PoolTotal(RuleKind):
     def groups(self, inst: Instance) -> list[Rule]:
         return [Rule("pool_total")] if inst.rules.pool_total is not None else []
 
-    def rows(self, inst: Instance, rule: Rule) -> list[Row]:
-        cap = inst.rules.pool_total
-        if cap is None:
-            return []
-        return [_row([(i, it.pool_total) for i, it in enumerate(inst.items)], -INF, cap)]
+    def bound(self, inst: Instance, rule: Rule) -> Bound | None:
+        return Bound(tuple(it.pool_total for it in inst.items), inst.rules.pool_total or 0.0, True)
 
     def without(self, rules: Rules, rule: Rule) -> Rules:
         return replace(rules, pool_total=None)
 
+    def with_limit(self, inst: Instance, rules: Rules, rule: Rule, limit: float) -> Rules:
+        return replace(rules, pool_total=limit)
+
     def label(self, inst: Instance, rule: Rule) -> str:
-        return f"puljen i alt ({fmt.mio_exact(inst.rules.pool_total or 0.0)})"
+        return _pool_label(None, None, inst.rules.pool_total or 0.0)
+
+    def change_text(self, inst: Instance, group: Sequence[Rule], new: Rules) -> list[str]:
+        return [_pool_change(None, None, inst.rules.pool_total or 0.0, new.pool_total)]
+
+    def patch(self, rules: Rules) -> dict[str, Any]:
+        return _pool_json(rules)
+
+    def conflict_text(self, inst: Instance, rule: Rule, extreme: float | None, who: str) -> str:
+        return _pool_conflict(inst, None, None, inst.rules.pool_total or 0.0, extreme, who)
 
 
 KINDS: tuple[RuleKind, ...] = (ForceIn(), Pinned(), Dependency(), ForceOut(), RiskyShare(), MaxPayback(), MaxRisk(),
-                               PoolYear(), PoolTotal())
+                               SelfFinancing(), NoMaaltalIncrease(), SavingsTarget(), NamedPoolYear(),
+                               NamedPoolTotal(), PoolYear(), PoolTotal())
 BY_KIND: dict[str, RuleKind] = {k.kind: k for k in KINDS}
 
 
