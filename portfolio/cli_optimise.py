@@ -53,7 +53,13 @@ from .optimiser import (
     build_instance,
     solve,
 )
-from .scenario import MAX_SCENARIO_BYTES, OBJECTIVE_LABELS, Scenario, ScenarioError
+from .scenario import (
+    MAX_SCENARIO_BYTES,
+    MINIMISED_OBJECTIVES,
+    OBJECTIVE_LABELS,
+    Scenario,
+    ScenarioError,
+)
 from .solverlog import add_verbose_argument
 
 EXIT_OK, EXIT_USAGE, EXIT_ERROR = 0, 2, 1
@@ -71,6 +77,12 @@ STATUS_TEXT = {
 ANALYSES = ("frontier", "prices", "alternatives", "simulate")
 KR = "1.000 kr."  # the unit of every amount in the human-readable tables (as the options)
 OBJECTIVE_TEXT = f"Målværdi ({KR}; besparelse negativ)"
+MIN_POOL_TEXT = f"Målværdi: investering fra puljerne ({KR})"
+
+
+def objective_text(sc: Scenario) -> str:
+    """The objective's line label: savings negative, or (min_pool) the pool investment, positive."""
+    return MIN_POOL_TEXT if sc.objective in MINIMISED_OBJECTIVES else OBJECTIVE_TEXT
 METHOD_TEXT = {"pareto": "eksakt dynamisk programmering over puljen", "milp": "HiGHS-optimering for hver pulje"}
 
 
@@ -250,7 +262,12 @@ def print_result(sc: Scenario, inst: Instance, res: Result) -> None:
     if res.objective is None:
         print("Ingen løsning blev fundet inden for tidsgrænsen.")
         return
-    print(f"{OBJECTIVE_TEXT}: {_shown(res.objective)}")
+    print(f"{objective_text(sc)}: {_shown(res.objective)}")
+    if res.rule_figures:
+        print(f"\nRegler med beløb ({KR}; besparelse negativ):")
+        for f in res.rule_figures:  # a savings target's amount is a saving: shown negative, "at most"
+            value, limit = (f.value, f.limit) if f.upper else (-f.value, -f.limit)
+            print(f"  {f.label}: {fmt.tal(value)} (højst {fmt.tal(limit)}; luft {fmt.tal(f.slack)})")
     print()
     chosen = [it for it in inst.items if (it.key, it.variant) in set(res.selected)]
     print(f"Valgte forslag ({len(chosen)}), beløb over horisonten i {inst.unit}:")
@@ -305,12 +322,19 @@ def run_analysis(args: argparse.Namespace, ds: DataSet, sc: Scenario, inst: Inst
     from .simulation import simulate  # noqa: PLC0415
     from .toggles import toggle_prices  # noqa: PLC0415
 
+    # the objective as JSON reports it: savings positive, or for min_pool the pool investment itself
+    # (positive); a change (a toggle's delta) in the same sense
+    rep = inst.objective.reported
+
+    def rep_delta(d: float | None) -> float | None:
+        return None if d is None else (-d if inst.objective.minimised else d)
+
     try:
         if args.command == "frontier":
             fr = pool_frontier(ds, sc, args.points)
             out: dict[str, Any] = {
                 "pool_max": fmt.json_number(fr.pool_max), "unit": fr.unit,
-                "points": [{"pool": fmt.json_number(p.pool), "objective": fmt.json_number(p.objective), "status": p.status,
+                "points": [{"pool": fmt.json_number(p.pool), "objective": fmt.json_number(rep(p.objective)), "status": p.status,
                             "selected": _pairs(p.selected), "entered": list(p.entered), "left": list(p.left)}
                            for p in fr.points],
                 "current_pool": fmt.json_number(fr.current_pool), "method": fr.method, "seconds": round(fr.seconds, 6)}
@@ -318,18 +342,18 @@ def run_analysis(args: argparse.Namespace, ds: DataSet, sc: Scenario, inst: Inst
         elif args.command == "prices":
             res = solve(inst, solver=sc.solver, time_limit=sc.time_limit)
             prices = toggle_prices(ds, sc, res)
-            out = {"objective": fmt.json_number(res.objective),
-                   "prices": [{"key": t.key, "action": t.action, "delta": fmt.json_number(t.delta),
-                               "objective_after": fmt.json_number(t.objective_after), "status": t.status,
+            out = {"objective": fmt.json_number(res.reported_objective),
+                   "prices": [{"key": t.key, "action": t.action, "delta": fmt.json_number(rep_delta(t.delta)),
+                               "objective_after": fmt.json_number(rep(t.objective_after)), "status": t.status,
                                "explanation": t.explanation, "selected_after": _pairs(t.selected_after)}
                               for t in prices.values()],
                    "status": res.status, "unit": inst.unit, "explanation": res.explanation}
             printer = lambda: _print_prices(sc, inst, res, prices)  # noqa: E731
         elif args.command == "alternatives":
             alts = alternatives(ds, sc, args.k, args.tolerance)
-            out = {"optimum": fmt.json_number(alts.optimum), "unique": alts.unique, "tolerance": alts.tolerance,
+            out = {"optimum": fmt.json_number(rep(alts.optimum)), "unique": alts.unique, "tolerance": alts.tolerance,
                    "status": alts.status, "selected": _pairs(alts.selected), "unit": inst.unit,
-                   "items": [{"rank": a.rank, "objective": fmt.json_number(a.objective), "gap": fmt.json_number(a.gap),
+                   "items": [{"rank": a.rank, "objective": fmt.json_number(rep(a.objective)), "gap": fmt.json_number(a.gap),
                               "gap_share": round(a.gap_share, 9), "selected": _pairs(a.selected),
                               "added": list(a.added), "removed": list(a.removed), "force_in": list(a.force_in),
                               "force_out": list(a.force_out), "variants": dict(a.variants)}
@@ -415,7 +439,7 @@ def _print_alternatives(sc: Scenario, inst: Instance, alts: Any) -> None:
           f"{'entydig' if alts.unique else 'ikke entydig (en anden portefølje er lige så god)'}")
     print(f"Alternativer inden for {fmt.pct(alts.tolerance, 1)} af den bedste: {len(alts.items)}")
     for a in alts.items:
-        print(f"\n  {a.rank}. {OBJECTIVE_TEXT}: {_shown(a.objective)} – besparelsen er {fmt.tal(a.gap)} ({KR}) "
+        print(f"\n  {a.rank}. {objective_text(sc)}: {_shown(a.objective)} – besparelsen er {fmt.tal(a.gap)} ({KR}) "
               f"mindre end den bedstes ({fmt.pct(a.gap_share, 2)})")
         print(f"     Med: {', '.join(a.added) or '–'}   Ud: {', '.join(a.removed) or '–'}")
         pins = ", ".join(f"{k}: {v}" for k, v in a.variants.items())

@@ -346,6 +346,9 @@ SCENARIOS = {
     "pulje pr. år + risikoandel": {"pool": {"total": 20000, "per_year": {"2019": 8000}}, "max_risky_share": 0.5},
     "npv, haircut": {"objective": "npv", "npv_extra_years": 3, "risk_haircut": {"middel": 0.25, "høj": 0.5},
                      "pool": {"per_year": {"2020": 6000}}},
+    "investeringsmodellen": {"pools": [{"name": "drift", "covers": ["Service"], "per_year": {"2020": 5000}}],
+                             "savings_targets": [{"year": 2021, "min": 15000, "udvalg": "Socialudvalget"}],
+                             "self_financing_by": 2021},
 }
 
 

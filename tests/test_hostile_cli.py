@@ -261,7 +261,7 @@ def test_a_pool_at_the_limit_is_valid():
     ({"time_limit": 0}, ["'time_limit': skal være større end 0"]),
     ({"time_limit": 1e5}, ["'time_limit': må højst være 3600"]),
     ({"dependencies": "ja"}, ["'dependencies': skal være true eller false"]),
-    ({"objective": "max"}, ["'objective': ugyldig værdi, brug 'net', 'permanent', 'annual' eller 'npv'"]),
+    ({"objective": "max"}, ["'objective': ugyldig værdi, brug 'net', 'permanent', 'annual', 'npv' eller 'min_pool'"]),
     ({"pool_covers": ["Drift"]}, ["'pool_covers.0': ugyldig værdi, brug"]),
     ({"variants": {"SI05": 1}}, ["'variants.SI05': skal være en tekst"]),
     ({"variants": {"": "Model 1"}}, ["må ikke være tom"]),

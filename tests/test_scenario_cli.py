@@ -22,6 +22,10 @@ FULL = {
     "risk_haircut": {"lav": 0.0, "middel": 0.25, "høj": 0.5}, "max_payback_years": 4, "force_in": ["TV01"],
     "force_out": ["HA02"], "variants": {"SI05": "Model 2"}, "dependencies": False, "solver": "cbc",
     "time_limit": 5, "alignment": "kalender", "extend_permanent": False, "price_index": {"2018": 98.5},
+    "pools": [{"name": "drift", "covers": ["Service"], "total": 12000, "per_year": {"2020": 5000}},
+              {"name": "anlæg", "covers": ["Anlæg"], "total": 3000, "per_year": {}}],
+    "savings_targets": [{"year": 2021, "min": 20000, "measure": "maaltal", "udvalg": "Socialudvalget"}],
+    "no_maaltal_increase": True, "self_financing_by": 2022,
 }
 
 

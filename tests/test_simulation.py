@@ -134,6 +134,22 @@ def test_core_index_equals_independent_optima(ds, cache):
     assert best != {k for k, _ in res.selected}  # the scaling matters here
 
 
+def test_worlds_under_the_investeringsmodel_rules_obey_them(ds, cache):
+    """Re-optimised worlds under named pools, a savings target and self-financing: every world's
+    portfolio obeys the rules (they constrain the documents' figures, not a world's), and with zero
+    spread every world is the deterministic optimum."""
+    sc = Scenario.from_json({"pools": [{"name": "drift", "covers": ["Service"], "total": 12000,
+                                        "per_year": {"2020": 5000}}],
+                             "savings_targets": [{"year": 2021, "min": 20000, "udvalg": "Socialudvalget"}],
+                             "self_financing_by": 2021})
+    res = optimise(ds, sc, cache=cache)
+    assert res.status == "optimal"
+    sim = simulate(ds, sc, res.selected, n=10, spreads=SPREAD_0, cache=cache)
+    assert sim.worlds_not_optimal == 0
+    chosen = {k for k, _ in res.selected}
+    assert sim.core_index == {k: (1.0 if k in chosen else 0.0) for k in build_instance(ds, sc, cache).by_key}
+
+
 def test_core_index_bounds_and_forced(ds, cache):
     sc = Scenario.from_json({"pool": {"total": 20000}, "force_in": ["BU02", "HA08"], "force_out": ["TV02"]})
     res = optimise(ds, sc, cache=cache)

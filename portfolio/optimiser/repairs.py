@@ -66,10 +66,11 @@ class Repair:
     scenario_patch: dict[str, Any]  # scenario JSON fields to replace
     objective: float  # the optimum after the change (savings positive)
     selected: tuple[tuple[str, str | None], ...]  # the optimal portfolio after the change
+    minimised: bool = False  # the objective is min_pool: JSON reports the pool investment (positive)
 
     def to_json(self) -> dict[str, Any]:
         return {"text": self.text, "scenario_patch": self.scenario_patch,
-                "objective": fmt.json_number(self.objective),
+                "objective": fmt.json_number(-self.objective if self.minimised else self.objective),
                 "selected": [{"key": k, "variant": v} for k, v in self.selected],
                 "rules": [r.kind if not (r.key or r.year) else f"{r.kind}:{r.key or r.year}" for r in self.rules]}
 
@@ -196,7 +197,7 @@ def _repair(inst: Instance, oracle: Oracle, every: Sequence[Rule], mcs: frozense
     selected = tuple((trial.items[i].key, trial.items[i].variant) for i in sorted(raw.chosen))
     ordered = tuple(r for r in every if r in mcs)
     return Repair(rules=ordered, text=_text(inst, ordered, rules), scenario_patch=_patch(inst.rules, rules),
-                  objective=objective, selected=selected)
+                  objective=objective, selected=selected, minimised=inst.objective.minimised)
 
 
 # --------------------------------------------------------------------------------------------

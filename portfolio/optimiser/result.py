@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from .. import fmt
 from ..model import variant_label
+from ..scenario import MINIMISED_OBJECTIVES
 from .instance import _EPS, Instance, Item, Status
 from .milp import RawSolution
-from .rules import RISK_NAMES, Rule, violations
+from .rules import BY_KIND, RISK_NAMES, Rule, rule_label, violations
 
 if TYPE_CHECKING:  # repairs builds on results (through explain): the type only
     from .repairs import Repair
@@ -78,6 +79,27 @@ class Conflict:
 
 
 @dataclass(frozen=True)
+class RuleFigure:
+    """A rule that limits an amount, with the chosen portfolio's value of it: for a negotiator,
+    how much room is left ("puljen 'drift' i alt: 9,4 af 12,0 mio. kr.")."""
+
+    rule: Rule
+    label: str  # the rule named (`rules.rule_label`)
+    value: float  # the chosen portfolio's amount (1.000 kr.; savings positive for a savings target)
+    limit: float
+    upper: bool  # True: the amount is at most `limit`; False: at least
+
+    @property
+    def slack(self) -> float:
+        """How far the amount is from the limit (>= 0 when the rule holds)."""
+        return self.limit - self.value if self.upper else self.value - self.limit
+
+    def to_json(self) -> dict[str, Any]:
+        return {**_rule_json(self.rule), "label": self.label, "value": fmt.json_number(self.value),
+                "limit": fmt.json_number(self.limit), "bound": "max" if self.upper else "min"}
+
+
+@dataclass(frozen=True)
 class Result:
     status: Status
     objective: float | None  # savings positive; None when no solution is known
@@ -96,10 +118,19 @@ class Result:
     years: tuple[int, ...] = ()
     base_year: int = 0
     objective_kind: str = "net"
+    rule_figures: tuple[RuleFigure, ...] = ()  # every active rule on an amount, with the portfolio's value
 
     @property
     def unit(self) -> str:
         return fmt.unit(self.base_year)
+
+    @property
+    def reported_objective(self) -> float | None:
+        """The objective as `--json` reports it: the maximised value (savings positive), and for
+        min_pool the pool investment itself (positive)."""
+        if self.objective is None:
+            return None
+        return -self.objective if self.objective_kind in MINIMISED_OBJECTIVES else self.objective
 
     @property
     def solved(self) -> bool:
@@ -127,7 +158,7 @@ class Result:
         """The CLI's --json document: the fixed fields first, then extras."""
         return {
             "status": self.status,
-            "objective": fmt.json_number(self.objective),
+            "objective": fmt.json_number(self.reported_objective),
             "selected": [{"key": k, "variant": v} for k, v in self.selected],
             "investment_by_year": fmt.json_by_year(self.investment_by_year),
             "net_by_year": fmt.json_by_year(self.net_by_year),
@@ -144,6 +175,7 @@ class Result:
             "conflicts": [{"rules": [_rule_json(r) for r in c.rules], "sentences": list(c.sentences),
                            "relax": list(c.relax)} for c in self.conflicts],
             "repairs": [r.to_json() for r in self.repairs],
+            "rules": [f.to_json() for f in self.rule_figures],
         }
 
 
@@ -260,7 +292,20 @@ def result_from(inst: Instance, raw: RawSolution, explanation: str | None = None
                   explanation=explanation, solver=raw.solver,
                   solve_seconds=raw.seconds if seconds is None else seconds,
                   statuses=_statuses(inst, chosen, raw.status), conflicts=conflicts, repairs=repairs, years=years,
-                  base_year=inst.base_year, objective_kind=inst.objective.kind)
+                  base_year=inst.base_year, objective_kind=inst.objective.kind,
+                  rule_figures=rule_figures(inst, raw.chosen) if raw.chosen is not None else ())
+
+
+def rule_figures(inst: Instance, chosen: Iterable[int]) -> tuple[RuleFigure, ...]:
+    """Every active rule group that limits one amount (`RuleKind.bound`), with the selection's value."""
+    sel = sorted(set(chosen))
+    out = []
+    for rule in inst.all_rules():
+        b = BY_KIND[rule.kind].bound(inst, rule)
+        if b is not None:
+            out.append(RuleFigure(rule=rule, label=rule_label(inst, rule), value=math.fsum(b.coefs[i] for i in sel),
+                                  limit=b.limit, upper=b.upper))
+    return tuple(out)
 
 
 def check_selection(inst: Instance, chosen: Iterable[int]) -> list[str]:

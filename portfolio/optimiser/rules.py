@@ -21,12 +21,22 @@ ties a proposal's variants together, false for a row over amounts other than the
 | `risky_share` | one | Σ_i (r_i − s) p_i x_i ≤ 0, r_i = 1 at middel or høj risk, p_i the pool-covered investment |
 | `max_payback` | one | x_i = 0 when the payback is over the limit or never within the table |
 | `max_risk` | one | x_i = 0 when the risk is above the limit |
+| `self_financing` | one (year Y) | Σ_i Σ_{y ≤ Y} (perm_{i,y} + inv_{i,y}) x_i ≤ 0 |
+| `no_maaltal_increase` | per udvalg u, year y (where some item raises it) | Σ_i m_{i,u,y} x_i ≤ 0, m the Service permanent changes |
+| `savings_target` | per target (year, measure, udvalg) | Σ_i −(m or perm)_{i,u,y} x_i ≥ min |
+| `named_pool_year` | per named pool P, year y | Σ_i q^P_{i,y} x_i ≤ cap^P_y, q^P the investment in P's categories |
+| `named_pool_total` | per named pool P | Σ_i Σ_y q^P_{i,y} x_i ≤ cap^P |
 | `pool_year` | per year y | Σ_i p_{i,y} x_i ≤ cap_y |
 | `pool_total` | one | Σ_i p_i x_i ≤ cap |
 
+A kind whose group is one movable limit on one amount gives it as a `Bound` (its row follows), and
+the repairs relax it to the least sufficient value (`RuleKind.relax`); every kind says its repair
+in Danish (`change_text`), the scenario fields it owns (`patch`) and, for kinds the explanations
+do not word themselves, its sentence in a conflict (`conflict_text`).
+
 The order of `KINDS` is the order of `active_rules`, which the explanations' deletion filter and
-the repairs follow. Adding a rule kind: one class here (and its field in `Rules`, built from the
-scenario in `build.scenario_rules`).
+the repairs follow (the repairs relax the rules that exclude proposals first). Adding a rule kind:
+one class here (and its field in `Rules`, built from the scenario in `build.scenario_rules`).
 """
 
 from __future__ import annotations
