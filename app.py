@@ -17,7 +17,13 @@ from portfolio.keyfigures import scenario_key_figures
 from portfolio.model import DataSet
 from portfolio.optimiser import SOLVER_LABELS
 from portfolio.register import compute_register
-from portfolio.scenario import Scenario, ScenarioError, all_investments, flow_settings
+from portfolio.scenario import (
+    MINIMISED_OBJECTIVES,
+    Scenario,
+    ScenarioError,
+    all_investments,
+    flow_settings,
+)
 from portfolio.urlstate import HORIZON_SLIDER_RANGE, from_query, to_query
 from ui import history, share, sidebar, state, views, whatif
 from ui.state import CHOICES, OPTIMISE
@@ -218,7 +224,7 @@ def main() -> None:
     kf = scenario_key_figures(ds, shown_scenario, shown.selected, flows)
     change = history.last_change(shown_scenario.cache_key(), kf, shown.selected)
     with st.container(key="key_figures"):
-        views.key_figures(kf, change.before, len(scope), shown_scenario, shown.objective)
+        views.key_figures(kf, change.before, len(scope), shown_scenario, shown.objective, shown.rule_figures)
     if shown.solved:
         views.portfolio_line(kf, list(shown.selected), titles, last_valid=shown is not result)
     views.change_line(history.change_text(change))
@@ -232,8 +238,9 @@ def main() -> None:
         if result.solved and st.toggle("Vis pris for at skifte", value=True, key="show_prices",
                                        help="Hvad målet ændrer sig med, hvis forslaget tvinges med (når det er ude) "
                                             "eller fra (når det er inde), alt andet lige."):
-            prices = {k: whatif.price_text(tp) for k, tp in whatif.prices_cached(scenario.cache_key(), ds_token, ds,
-                                                                                  result).items()}
+            minimised = scenario.objective in MINIMISED_OBJECTIVES
+            prices = {k: whatif.price_text(tp, minimised)
+                      for k, tp in whatif.prices_cached(scenario.cache_key(), ds_token, ds, result).items()}
         sim = ss.get("simulation")
         core = sim[1].core_index if sim and sim[0][0] == scenario.cache_key() and sim[0][1] == ds_token else None
         df = views.proposal_rows(ds, scope, result, ch, cur_flows, prices, core)

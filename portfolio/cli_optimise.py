@@ -265,9 +265,9 @@ def print_result(sc: Scenario, inst: Instance, res: Result) -> None:
     print(f"{objective_text(sc)}: {_shown(res.objective)}")
     if res.rule_figures:
         print(f"\nRegler med beløb ({KR}; besparelse negativ):")
-        for f in res.rule_figures:  # a savings target's amount is a saving: shown negative, "at most"
-            value, limit = (f.value, f.limit) if f.upper else (-f.value, -f.limit)
-            print(f"  {f.label}: {fmt.tal(value)} (højst {fmt.tal(limit)}; luft {fmt.tal(f.slack)})")
+        for f in res.rule_figures:
+            what, value = f.shown
+            print(f"  {f.label}: {what} {fmt.tal(value)} (luft {fmt.tal(f.slack)})")
     print()
     chosen = [it for it in inst.items if (it.key, it.variant) in set(res.selected)]
     print(f"Valgte forslag ({len(chosen)}), beløb over horisonten i {inst.unit}:")

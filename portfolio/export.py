@@ -63,10 +63,11 @@ from .effects import MEASURE_LABELS, MEASURES
 from .figures import investment, net, permanent, variant_figures
 from .flows import Flows, variant_flows
 from .keyfigures import KeyFigures, scenario_conversions, scenario_key_figures
-from .model import DataSet, Styring, Variant
+from .model import INNOVATION_POOL, DataSet, Styring, Variant
 from .optimiser import CODE_LABELS, SOLVER_LABELS, Result
+from .optimiser.build import minimised_pool_covers
 from .register import compute_register
-from .scenario import OBJECTIVE_LABELS, Scenario, flow_settings
+from .scenario import OBJECTIVE_LABELS, Scenario, field_label, flow_settings
 from .tables import tabel1
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -467,11 +468,43 @@ def _year_cells(values: Mapping[int, float | None], years: Sequence[int]) -> lis
     return [values.get(y) for y in years]
 
 
+_BEST = "Det, optimeringen gør så gunstigt som muligt: "
+OBJECTIVE_EXPLANATIONS = {
+    "net": _BEST + "den største samlede besparelse over horisonten (varige ændringer og investeringer)",
+    "permanent": _BEST + "de største varige besparelser over horisonten (investeringerne tælles ikke med, men "
+                         "begrænses af puljen)",
+    "annual": _BEST + "den største varige besparelse i horisontens sidste år",
+    "npv": _BEST + "den største nutidsværdi af besparelsen (nettoeffekten diskonteret til horisontens første år)",
+    "min_pool": _BEST + "den mindste samlede investering i {covers} (puljernes styringsområder; uden pulje Service "
+                        "og Anlæg), mens alle reglerne, fx besparelseskravene, overholdes",
+}
+TARGET_MEASURE_TEXT = {"maaltal": "besparelse på måltallet", "varig": "varig besparelse"}
+TARGET_EXPLANATION = "Mindst så stor besparelse i året ({unit}), dokumenternes tal uden risikofradrag"
+
+
+def objective_explanation(s: Scenario) -> str:
+    """What the scenario's objective makes as favourable as possible, in words."""
+    text = OBJECTIVE_EXPLANATIONS[s.objective]
+    if s.objective != "min_pool":
+        return text
+    covers = minimised_pool_covers(s)
+    return text.format(covers=" og ".join([", ".join(covers[:-1]), covers[-1]]) if len(covers) > 1 else covers[0])
+
+
+def _pool_covers_text(covers: Sequence[str]) -> str:
+    text = "Investeringer i disse styringsområder tæller i puljen"
+    if INNOVATION_POOL in covers:
+        text += f" ({INNOVATION_POOL}: de investeringslinjer, som forslagene selv henfører til innovationspuljen)"
+    return text
+
+
 def assumption_rows(ds: DataSet, s: Scenario, unit: str) -> list[tuple[str, object, str]]:
     """Every setting of `s` as (Danish label, value, explanation), as the sheet "Forudsætninger"
     lists them; values are text, booleans, `Num` or `Mio` (an amount, typed: exact). Also what a
-    comparison of two scenarios compares (`portfolio.compare.settings_differences`)."""
+    comparison of two scenarios compares (`portfolio.compare.settings_differences`). Each label is
+    the one its field declares (`scenario.field_label`), or begins with it ("Investeringspulje i alt")."""
     none = "Ingen grænse"
+    label = field_label
 
     def keys_text(keys: Sequence[str]) -> str:
         if not keys:
@@ -480,46 +513,65 @@ def assumption_rows(ds: DataSet, s: Scenario, unit: str) -> list[tuple[str, obje
 
     cat_names = {cat.id: cat.name for cat in ds.catalogues}
     rows: list[tuple[str, object, str]] = [
-        ("Kataloger", "; ".join(f"{cid} ({cat_names.get(cid, 'ukendt katalog')})" for cid in s.catalogues),
+        (label("catalogues"), "; ".join(f"{cid} ({cat_names.get(cid, 'ukendt katalog')})" for cid in s.catalogues),
          "Forslagene i disse kataloger kan vælges"),
-        ("Pris- og lønniveau (basisår)", Num(s.base_year, INT_FORMAT), "Alle beløb er omregnet til dette p/l-niveau"),
-        ("Horisont", f"{s.horizon[0]}-{s.horizon[1]}", "Årene, som målet og puljen gælder for"),
-        ("Mål", OBJECTIVE_LABELS[s.objective], "Det, optimeringen gør så gunstigt som muligt: den største besparelse"),
-        ("Diskonteringsrate", Num(s.discount_rate, PCT_FORMAT), "Bruges kun ved målet nutidsværdi"),
-        ("Ekstra år i nutidsværdien", Num(s.npv_extra_years, INT_FORMAT),
+        (label("base_year"), Num(s.base_year, INT_FORMAT), "Alle beløb er omregnet til dette p/l-niveau"),
+        (label("horizon"), f"{s.horizon[0]}-{s.horizon[1]}", "Årene, som målet og puljen gælder for"),
+        (label("objective"), OBJECTIVE_LABELS[s.objective], objective_explanation(s)),
+        (label("discount_rate"), Num(s.discount_rate, PCT_FORMAT), "Bruges kun ved målet nutidsværdi"),
+        (label("npv_extra_years"), Num(s.npv_extra_years, INT_FORMAT),
          "År efter horisonten, hvor sidste års varige effekt regnes med (kun nutidsværdi)"),
     ]
+    pool = label("pool")
     if s.pool is None:
-        rows.append(("Investeringspulje", "Ingen pulje", "Investeringerne er ikke begrænset af en pulje"))
+        rows.append((pool, "Ingen pulje", "Investeringerne er ikke begrænset af en pulje"))
     else:
-        rows.append(("Investeringspulje i alt", Mio(s.pool.total, EXACT_FORMAT) if s.pool.total is not None else none,
+        rows.append((f"{pool} i alt", Mio(s.pool.total, EXACT_FORMAT) if s.pool.total is not None else none,
                      f"Loft over de puljedækkede investeringer over horisonten ({unit})"))
         for y, a in sorted(s.pool.per_year.items()):
-            rows.append((f"Investeringspulje {y}", Mio(a, EXACT_FORMAT),
+            rows.append((f"{pool} {y}", Mio(a, EXACT_FORMAT),
                          f"Loft over de puljedækkede investeringer i {y} ({unit})"))
+    rows.append((label("pool_covers"), ", ".join(x.value for x in s.pool_covers) or "Ingen styringsområder",
+                 _pool_covers_text([])))
+    for p in s.pools:
+        named = f"{label('pools')} '{p.name}'"
+        rows.append((f"{named} dækker", ", ".join(p.covers), _pool_covers_text(p.covers)))
+        rows.append((f"{named} i alt", Mio(p.total, EXACT_FORMAT) if p.total is not None else none,
+                     f"Loft over puljens investeringer over horisonten ({unit})"))
+        rows += [(f"{named} {y}", Mio(a, EXACT_FORMAT), f"Loft over puljens investeringer i {y} ({unit})")
+                 for y, a in sorted(p.per_year.items())]
+    haircut, cut = label("risk_haircut"), "Andel af besparelsen, der ikke tælles i målet"
     rows += [
-        ("Puljen dækker", ", ".join(x.value for x in s.pool_covers) or "Ingen styringsområder",
-         "Investeringer i disse styringsområder tæller i puljen"),
-        ("Højeste risiko", s.max_risk or none, "Forslag med højere risiko kan ikke vælges"),
-        ("Højeste andel til middel og høj risiko",
-         Num(s.max_risky_share, PCT_FORMAT) if s.max_risky_share is not None else none,
+        (label("max_risk"), s.max_risk or none, "Forslag med højere risiko kan ikke vælges"),
+        (label("max_risky_share"), Num(s.max_risky_share, PCT_FORMAT) if s.max_risky_share is not None else none,
          "Andel af de valgte puljedækkede investeringer"),
-        ("Risikofradrag, lav", Num(s.risk_haircut.lav, PCT_FORMAT), "Andel af besparelsen, der ikke tælles i målet"),
-        ("Risikofradrag, middel", Num(s.risk_haircut.middel, PCT_FORMAT), "Andel af besparelsen, der ikke tælles i målet"),
-        ("Risikofradrag, høj", Num(s.risk_haircut.hoej, PCT_FORMAT), "Andel af besparelsen, der ikke tælles i målet"),
-        ("Højeste tilbagebetalingstid (år)",
+        (f"{haircut}, lav", Num(s.risk_haircut.lav, PCT_FORMAT), cut),
+        (f"{haircut}, middel", Num(s.risk_haircut.middel, PCT_FORMAT), cut),
+        (f"{haircut}, høj", Num(s.risk_haircut.hoej, PCT_FORMAT), cut),
+        (label("max_payback_years"),
          Num(s.max_payback_years, INT_FORMAT) if s.max_payback_years is not None else none,
          "Beregnet på forslagets egen tabel"),
-        ("Tvunget med", keys_text(s.force_in), ""),
-        ("Tvunget fra", keys_text(s.force_out), ""),
-        ("Låste varianter", "; ".join(f"{k}: {v}" for k, v in sorted(s.variants.items())) or "Ingen", ""),
-        ("Afhængigheder respekteres", s.dependencies, "Et forslag, der kræver et andet, vælges kun sammen med det"),
-        ("Placering af ældre business cases", ALIGNMENT_TEXT[s.alignment], ""),
-        ("Varige ændringer fortsætter efter tabellens sidste år", s.extend_permanent, ""),
-        ("Løser", SOLVER_LABELS.get(s.solver, s.solver.upper()), "Programmet, der finder den bedste portefølje"),
-        ("Tidsgrænse (sekunder)", Num(s.time_limit, "0.0"), ""),
     ]
-    rows += [(f"Pris- og lønindeks {y} (indtastet)", Num(v, INDEX_FORMAT),
+    rows += [(f"{label('savings_targets')} {t.year} ({TARGET_MEASURE_TEXT[t.measure]}, {t.udvalg or 'alle udvalg'})",
+              Mio(t.min, EXACT_FORMAT), TARGET_EXPLANATION.format(unit=unit)) for t in s.savings_targets]
+    rows += [
+        (label("no_maaltal_increase"), s.no_maaltal_increase,
+         "Ved ja: de valgte forslag må ikke få noget udvalgs måltal til at stige i noget år i horisonten"),
+        (label("self_financing_by"),
+         Num(s.self_financing_by, INT_FORMAT) if s.self_financing_by is not None else "Intet krav",
+         "Den samlede nettoeffekt (varige ændringer og investeringer, alle styringsområder) fra horisontens første "
+         "år til og med dette år må ikke være en udgift"),
+        (label("force_in"), keys_text(s.force_in), ""),
+        (label("force_out"), keys_text(s.force_out), ""),
+        (label("variants"), "; ".join(f"{k}: {v}" for k, v in sorted(s.variants.items())) or "Ingen", ""),
+        (label("dependencies"), s.dependencies, "Et forslag, der kræver et andet, vælges kun sammen med det"),
+        (label("alignment"), ALIGNMENT_TEXT[s.alignment], ""),
+        (label("extend_permanent"), s.extend_permanent, ""),
+        (label("solver"), SOLVER_LABELS.get(s.solver, s.solver.upper()),
+         "Programmet, der finder den bedste portefølje"),
+        (label("time_limit"), Num(s.time_limit, "0.0"), ""),
+    ]
+    rows += [(f"{label('price_index')} {y} (indtastet)", Num(v, INDEX_FORMAT),
               "KL's service-PL, indtastet; bruges frem for Økonomistyrelsens tal for året")
              for y, v in sorted(s.price_index.items())]
     return rows

@@ -364,32 +364,54 @@ _COUNT_LIMITS = {"pools": MAX_POOLS, "savings_targets": MAX_TARGETS}
 
 
 class Scenario(_Frozen):
-    catalogues: tuple[Key, ...] = ("KK2020",)
-    base_year: StrictYear = 2020
-    horizon: tuple[StrictYear, StrictYear] = (2019, 2024)
-    objective: ObjectiveKind = "net"
-    discount_rate: Annotated[float, Strict(), Field(ge=0, le=1, allow_inf_nan=False)] = 0.035
-    npv_extra_years: Annotated[int, Strict(), Field(ge=0, le=100)] = 0
-    pool: Pool | None = None
-    pool_covers: tuple[Styring, ...] = (Styring.SERVICE, Styring.ANLAEG)
-    max_risk: RiskName | None = None
-    max_risky_share: Share | None = None
-    risk_haircut: RiskHaircut = Field(default_factory=RiskHaircut)
-    max_payback_years: Annotated[int, Strict(), Field(ge=1, le=100)] | None = None
-    force_in: tuple[Key, ...] = ()
-    force_out: tuple[Key, ...] = ()
-    variants: dict[Key, Key] = Field(default_factory=dict)
-    dependencies: Annotated[bool, Strict()] = True
-    solver: SolverName = "highs"
-    time_limit: Annotated[float, Strict(), Field(gt=0, le=3600, allow_inf_nan=False)] = 10.0
-    alignment: AlignmentName = "forskudt"
-    extend_permanent: Annotated[bool, Strict()] = True
+    """Every setting of one optimisation. Each field declares beside it (``json_schema_extra``) its URL
+    parameter (``param``; `portfolio.urlstate` reads its parameter names from here, see `field_params`)
+    and the Danish label of its row, or the prefix of its rows, in the exported settings (``label``;
+    `portfolio.export.assumption_rows`, see `field_label`)."""
+
+    catalogues: tuple[Key, ...] = Field(("KK2020",), json_schema_extra={"param": "cat", "label": "Kataloger"})
+    base_year: StrictYear = Field(2020, json_schema_extra={"param": "base", "label": "Pris- og lønniveau (basisår)"})
+    horizon: tuple[StrictYear, StrictYear] = Field((2019, 2024), json_schema_extra={"param": "horizon",
+                                                                                    "label": "Horisont"})
+    objective: ObjectiveKind = Field("net", json_schema_extra={"param": "objective", "label": "Mål"})
+    discount_rate: Annotated[float, Strict(), Field(ge=0, le=1, allow_inf_nan=False)] = Field(
+        0.035, json_schema_extra={"param": "rate", "label": "Diskonteringsrate"})
+    npv_extra_years: Annotated[int, Strict(), Field(ge=0, le=100)] = Field(
+        0, json_schema_extra={"param": "npv_years", "label": "Ekstra år i nutidsværdien"})
+    # the pool spans two URL parameters: "pool" (its total) and its companion "pool_year" (its years)
+    pool: Pool | None = Field(None, json_schema_extra={"param": "pool", "companions": ["pool_year"],
+                                                       "label": "Investeringspulje"})
+    pool_covers: tuple[Styring, ...] = Field((Styring.SERVICE, Styring.ANLAEG),
+                                             json_schema_extra={"param": "covers", "label": "Puljen dækker"})
+    max_risk: RiskName | None = Field(None, json_schema_extra={"param": "risk", "label": "Højeste risiko"})
+    max_risky_share: Share | None = Field(None, json_schema_extra={
+        "param": "risky", "label": "Højeste andel til middel og høj risiko"})
+    risk_haircut: RiskHaircut = Field(default_factory=RiskHaircut, json_schema_extra={"param": "haircut",
+                                                                                      "label": "Risikofradrag"})
+    max_payback_years: Annotated[int, Strict(), Field(ge=1, le=100)] | None = Field(
+        None, json_schema_extra={"param": "payback", "label": "Højeste tilbagebetalingstid (år)"})
+    force_in: tuple[Key, ...] = Field((), json_schema_extra={"param": "in", "label": "Tvunget med"})
+    force_out: tuple[Key, ...] = Field((), json_schema_extra={"param": "out", "label": "Tvunget fra"})
+    variants: dict[Key, Key] = Field(default_factory=dict, json_schema_extra={"param": "variant",
+                                                                              "label": "Låste varianter"})
+    dependencies: Annotated[bool, Strict()] = Field(True, json_schema_extra={"param": "deps",
+                                                                             "label": "Afhængigheder respekteres"})
+    solver: SolverName = Field("highs", json_schema_extra={"param": "solver", "label": "Løser"})
+    time_limit: Annotated[float, Strict(), Field(gt=0, le=3600, allow_inf_nan=False)] = Field(
+        10.0, json_schema_extra={"param": "time", "label": "Tidsgrænse (sekunder)"})
+    alignment: AlignmentName = Field("forskudt", json_schema_extra={"param": "align",
+                                                                    "label": "Placering af ældre business cases"})
+    extend_permanent: Annotated[bool, Strict()] = Field(True, json_schema_extra={
+        "param": "extend", "label": "Varige ændringer fortsætter efter tabellens sidste år"})
     price_index: dict[int, Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]] = Field(
-        default_factory=dict)
-    pools: tuple[NamedPool, ...] = ()
-    savings_targets: tuple[SavingsTarget, ...] = ()
-    no_maaltal_increase: Annotated[bool, Strict()] = False
-    self_financing_by: StrictYear | None = None
+        default_factory=dict, json_schema_extra={"param": "pl", "label": "Pris- og lønindeks"})
+    pools: tuple[NamedPool, ...] = Field((), json_schema_extra={"param": "pools", "label": "Pulje"})
+    savings_targets: tuple[SavingsTarget, ...] = Field((), json_schema_extra={"param": "target",
+                                                                              "label": "Besparelseskrav"})
+    no_maaltal_increase: Annotated[bool, Strict()] = Field(False, json_schema_extra={
+        "param": "no_maaltal", "label": "Intet udvalgs måltal må stige"})
+    self_financing_by: StrictYear | None = Field(None, json_schema_extra={"param": "selffin",
+                                                                          "label": "Selvfinansierende senest"})
 
     @model_validator(mode="before")
     @classmethod
@@ -565,6 +587,30 @@ class Scenario(_Frozen):
                                 f"{shown_list(sorted(known_udvalg), limit=12, width=40)})")
         if problems:
             raise ScenarioError("Scenariet passer ikke til data: " + _listed(problems))
+
+
+def _declaration(name: str) -> Mapping[str, Any]:
+    extra = Scenario.model_fields[name].json_schema_extra  # KeyError for a name that is no field
+    if not isinstance(extra, Mapping):
+        raise KeyError(f"Scenario.{name} declares no URL parameter and export label")
+    return extra
+
+
+def field_param(name: str) -> str:
+    """The URL parameter a Scenario field declares (e.g. ``field_param("force_in") == "in"``)."""
+    return str(_declaration(name)["param"])
+
+
+def field_params(name: str) -> tuple[str, ...]:
+    """Every URL parameter of a field: its own and its documented companions (the pool's
+    ``pool_year``)."""
+    return (field_param(name), *(str(p) for p in _declaration(name).get("companions", ())))  # type: ignore[union-attr]
+
+
+def field_label(name: str) -> str:
+    """The Danish label of a field's row in the exported settings, or the prefix of its rows
+    ("Investeringspulje" for "Investeringspulje i alt" and "Investeringspulje 2019")."""
+    return str(_declaration(name)["label"])
 
 
 def all_investments(ds: DataSet, scenario: Scenario) -> float:

@@ -2,20 +2,26 @@
 
 Only settings that differ from the page's defaults (`Scenario()` unless given) are written, e.g.
 ``?pool=20000&in=BU09,TV01&risk=middel&variant=SI05:Model%202``. Lists are comma separated; maps
-are ``key:value`` pairs; a literal ``%``, ``,`` or ``:`` inside a key is percent-escaped. A rule the
-defaults have and the scenario has not is ``ingen`` (``risk``, ``risky``, ``payback``, ``covers``) or an
-empty value (``in``, ``out``, ``variant``, ``pl``, ``pool_year``), so every valid scenario survives its link.
+are ``key:value`` pairs; a literal ``%``, ``,`` or ``:`` inside a key is percent-escaped (inside a
+named pool also ``/`` and ``=``). A rule the defaults have and the scenario has not is ``ingen``
+(``risk``, ``risky``, ``payback``, ``covers``, ``selffin``) or an empty value (``in``, ``out``,
+``variant``, ``pl``, ``pool_year``, ``pools``, ``target``), so every valid scenario survives its link.
+
+Each parameter's name is declared by its field in `portfolio.scenario.Scenario` (``param`` in the
+field's ``json_schema_extra``, read with `field_param`); `QUERY_KEYS` is built from them, and the
+pool's total and years are its parameter ``pool`` and its companion ``pool_year``. This module
+holds only how each value is written and read.
 
 | parameter | scenario field | example |
 | --- | --- | --- |
 | ``cat`` | catalogues | ``KK2020,BC2017`` |
 | ``base`` | base_year | ``2021`` |
 | ``horizon`` | horizon | ``2019-2024`` |
-| ``objective`` | objective | ``npv`` |
+| ``objective`` | objective | ``min_pool`` |
 | ``rate`` | discount_rate | ``0.04`` |
 | ``npv_years`` | npv_extra_years | ``5`` |
 | ``pool`` | pool.total (``none``: a pool without a total) | ``20000`` |
-| ``pool_year`` | pool.per_year | ``2019:8000,2020:5000`` |
+| ``pool_year`` | pool.per_year (the companion of ``pool``) | ``2019:8000,2020:5000`` |
 | ``covers`` | pool_covers (``ingen``: none) | ``Service,Anlæg`` |
 | ``risk`` | max_risk | ``middel`` |
 | ``risky`` | max_risky_share | ``0.5`` |
@@ -29,6 +35,15 @@ empty value (``in``, ``out``, ``variant``, ``pl``, ``pool_year``), so every vali
 | ``align`` | alignment | ``kalender`` |
 | ``extend`` | extend_permanent | ``nej`` |
 | ``pl`` | price_index | ``2018:98.5`` |
+| ``pools`` | pools (see below) | ``drift:Service:12000:2020=5000,anlæg:Anlæg:3000:`` |
+| ``target`` | savings_targets (see below) | ``2021:20000:maaltal:Socialudvalget,2022:5000:varig:`` |
+| ``no_maaltal`` | no_maaltal_increase | ``ja`` |
+| ``selffin`` | self_financing_by (``ingen``: none) | ``2021`` |
+
+``pools``: one ``name:covers:total:per_year`` per named pool, separated by ``,``; the covers separated by
+``/`` (``Service/Anlæg``), an empty total for none, the years as ``2020=5000/2021=3000``. ``target``:
+one ``year:min:measure:udvalg`` per savings target, separated by ``,``; the measure ``maaltal`` or
+``varig``, an empty udvalg for all udvalg together.
 
 `from_query` never raises: a parameter that cannot be read or is invalid falls back to the
 default for that setting, with a Danish notice; proposals, variants and catalogues that are not in
@@ -37,17 +52,21 @@ the data are dropped with a notice (`fit_to_dataset`, also used for saved scenar
 `params` maps each name to one value or to a list of values (``st.query_params.to_dict()`` gives
 the last value only; ``{k: st.query_params.get_all(k)}`` gives them all). A parameter given more
 than once: the values of a list parameter (``cat``, ``in``, ``out``, ``covers``, ``variant``,
-``pool_year``, ``haircut``, ``pl``) are merged, with a notice; for any other parameter the last
+``pool_year``, ``haircut``, ``pl``, ``pools``, ``target``) are merged, with a notice; for any other parameter the last
 value counts (as in Streamlit), with a notice when the values differ. A key named twice in
 ``in``/``out`` (``in=BU09,BU09``) counts once, with a notice; a key twice in a map (``variant``,
-``pool_year``, ``haircut``, ``pl``) makes that parameter invalid.
+``pool_year``, ``haircut``, ``pl``, a named pool's years) makes that parameter invalid; so does a
+pool name twice in ``pools`` or two targets for the same year, measure and udvalg.
 
 Limits: at most `MAX_QUERY_PARAMS` values are read (a repeated parameter counts each time; the
 rest are ignored with a notice), a value (or the merged values of one parameter) at most
 `MAX_VALUE_LENGTH` characters, a number at most 40 characters and finite, years and key counts as
-in `portfolio.scenario`, and the pool at most `pool_limit` (`fit_to_dataset` drops a larger
-amount with a notice). With ``horizon_range`` (the dashboard passes `HORIZON_SLIDER_RANGE`, its
-slider's range) a horizon outside the range falls back to the default horizon with a notice.
+in `portfolio.scenario`, and the pool (and every named pool, in total and per year) at most
+`pool_limit` (`fit_to_dataset` drops a larger amount with a notice, and a savings target for an
+udvalg the chosen catalogues' data do not have). Years outside the horizon in ``pool_year``,
+``pools`` and ``target`` are ignored with a notice. With ``horizon_range`` (the dashboard passes
+`HORIZON_SLIDER_RANGE`, its slider's range) a horizon outside the range falls back to the default
+horizon with a notice (dropping the years outside it).
 Unknown parameter names give one notice together.
 """
 
@@ -55,6 +74,7 @@ from __future__ import annotations
 
 import math
 import re
+import typing
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
@@ -65,28 +85,39 @@ from .data import shown
 from .model import DataSet
 from .scenario import (
     POOL_LIMIT_MULTIPLE,
+    PoolCoverName,
     Scenario,
     ScenarioError,
     all_investments,
+    field_param,
+    field_params,
     pool_limit,
     pool_problems,
     shown_list,
 )
 
-QUERY_KEYS: tuple[str, ...] = (
-    "cat", "base", "horizon", "objective", "rate", "npv_years", "pool", "pool_year", "covers", "risk",
-    "risky", "haircut", "payback", "in", "out", "variant", "deps", "solver", "time", "align", "extend", "pl",
-)
+# every parameter, in the order of the fields, named by the fields' own declarations (`field_params`)
+QUERY_KEYS: tuple[str, ...] = tuple(p for field in Scenario.model_fields for p in field_params(field))
+_PARAM_OF: dict[str, str] = {field: field_param(field) for field in Scenario.model_fields}  # field -> parameter
+_POOL_TOTAL = _PARAM_OF["pool"]  # "pool": the pool's total ...
+_POOL_YEAR = field_params("pool")[1]  # ... and its companion "pool_year": the pool's years
 MAX_VALUE_LENGTH = 20_000  # longer parameter values are ignored
 MAX_QUERY_PARAMS = 1_000  # values read from one query; the rest are ignored
 HORIZON_SLIDER_RANGE: tuple[int, int] = (2015, 2035)  # the dashboard's horizon slider
-LIST_PARAMS = frozenset({"cat", "in", "out", "covers", "variant", "pool_year", "haircut", "pl"})
-_KEY_LISTS = frozenset({"in", "out"})  # lists in which a proposal counts once
+# the parameters whose repeated values are merged: the lists and maps
+_LIST_FIELDS = ("catalogues", "force_in", "force_out", "pool_covers", "variants", "risk_haircut", "price_index",
+                "pools", "savings_targets")
+LIST_PARAMS = frozenset({_POOL_YEAR, *(_PARAM_OF[f] for f in _LIST_FIELDS)})
+_KEY_LISTS = frozenset({_PARAM_OF["force_in"], _PARAM_OF["force_out"]})  # lists in which a proposal counts once
 _MAX_NUMBER_LENGTH = 40
 _NO_POOL_TOTAL = "none"
 _NO_COVERS = "ingen"
-_NONE = "ingen"  # no such rule (risk, risky, payback), where the defaults have one
+_NONE = "ingen"  # no such rule (risk, risky, payback, selffin), where the defaults have one
 _YES = {"ja": True, "true": True, "1": True, "nej": False, "false": False, "0": False}
+_POOL_COVERS: tuple[str, ...] = typing.get_args(PoolCoverName)
+_MEASURES = {"maaltal": "maaltal", "måltal": "maaltal", "varig": "varig"}
+_POOL_FORMAT = "navn:dækker:i alt:pr. år, fx drift:Service/Anlæg:12000:2020=5000/2021=3000"
+_TARGET_FORMAT = "år:mindst:maaltal eller varig:udvalg, fx 2021:20000:maaltal:Socialudvalget"
 
 
 class _Bad(ValueError):
@@ -100,6 +131,11 @@ class _Bad(ValueError):
 
 def _esc(text: str) -> str:
     return text.replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
+
+
+def _esc_part(text: str) -> str:
+    """`_esc`, and the separators inside a pool (``/`` between covers and years, ``=`` in a year)."""
+    return _esc(text).replace("/", "%2F").replace("=", "%3D")
 
 
 def _num(x: float) -> str:
@@ -116,61 +152,100 @@ def _pairs(pairs: Sequence[tuple[str, str]]) -> str:
     return ",".join(f"{_esc(k)}:{_esc(v)}" for k, v in pairs)
 
 
+def _yes_no(value: bool) -> str:
+    return "ja" if value else "nej"
+
+
+def _none_or(encode: Callable[[Any], str]) -> Callable[[Any], str]:
+    """`encode`, with no such rule (None) written as ``ingen``."""
+    def write(value: Any) -> str:
+        return _NONE if value is None else encode(value)
+    return write
+
+
+def _year_amounts_text(per_year: Mapping[int, float], sep: str = ":", between: str = ",") -> str:
+    return between.join(f"{y}{sep}{_num(a)}" for y, a in sorted(per_year.items()))
+
+
+def _covers_text(covers: Sequence[Any]) -> str:
+    return _items([c.value for c in covers]) if covers else _NO_COVERS
+
+
+def _haircut_text(haircut: Any) -> str:
+    return ",".join(f"{k}:{_num(v)}" for k, v in haircut.to_json().items() if v != 0) or "lav:0"
+
+
+def _pools_text(pools: Sequence[Any]) -> str:
+    """``name:covers:total:per_year`` per pool, e.g. ``drift:Service/Anlæg:12000:2020=5000/2021=3000``
+    (an empty total: none)."""
+    return ",".join(":".join((_esc_part(p.name), "/".join(_esc_part(c) for c in p.covers),
+                              "" if p.total is None else _num(p.total),
+                              _year_amounts_text(p.per_year, "=", "/")))
+                    for p in pools)
+
+
+def _targets_text(targets: Sequence[Any]) -> str:
+    """``year:min:measure:udvalg`` per target, e.g. ``2021:20000:maaltal:Socialudvalget`` (an empty
+    udvalg: all udvalg together)."""
+    return ",".join(f"{t.year}:{_num(t.min)}:{t.measure}:{_esc(t.udvalg or '')}" for t in targets)
+
+
+# field -> its value as parameter text (the pool, which spans two parameters, is `_pool_params`)
+_ENCODERS: dict[str, Callable[[Any], str]] = {
+    "catalogues": _items,
+    "base_year": str,
+    "horizon": lambda h: f"{h[0]}-{h[1]}",
+    "objective": str,
+    "discount_rate": _num,
+    "npv_extra_years": str,
+    "pool_covers": _covers_text,
+    "max_risk": _none_or(str),
+    "max_risky_share": _none_or(_num),
+    "risk_haircut": _haircut_text,
+    "max_payback_years": _none_or(str),
+    "force_in": _items,
+    "force_out": _items,
+    "variants": lambda v: _pairs(sorted(v.items())),
+    "dependencies": _yes_no,
+    "solver": str,
+    "time_limit": _num,
+    "alignment": str,
+    "extend_permanent": _yes_no,
+    "price_index": lambda index: _pairs([(str(y), _num(v)) for y, v in sorted(index.items())]),
+    "pools": _pools_text,
+    "savings_targets": _targets_text,
+    "no_maaltal_increase": _yes_no,
+    "self_financing_by": _none_or(str),
+}
+
+
+def _pool_params(pool: Any, default: Any) -> dict[str, str]:
+    """The pool as a whole: no pool, or its total (or none) and, where they differ from the
+    defaults', its years."""
+    q = {_POOL_TOTAL: _NO_POOL_TOTAL if pool is None or pool.total is None else _num(pool.total)}
+    years = pool.per_year if pool is not None else {}
+    if years != (default.per_year if default is not None else {}):
+        q[_POOL_YEAR] = _year_amounts_text(years)
+    return q
+
+
 def to_query(scenario: Scenario, defaults: Scenario | None = None) -> dict[str, str]:
     """Query parameters for the settings of `scenario` that differ from `defaults` (the page's
     starting scenario; `Scenario()` if not given), so a link opened elsewhere, where the page
     starts from the same defaults, shows the same scenario. A rule the defaults have and the
-    scenario has not is written as ``ingen`` (``risk``, ``risky``, ``payback``) or as an empty value
-    (``in``, ``out``, ``variant``, ``pl``, ``pool_year``)."""
+    scenario has not is written as ``ingen`` (``risk``, ``risky``, ``payback``, ``selffin``) or as
+    an empty value (``in``, ``out``, ``variant``, ``pl``, ``pool_year``, ``pools``, ``target``).
+    Each parameter is the one its field declares (`portfolio.scenario.field_param`)."""
     d = defaults or Scenario()
-    s = scenario
     q: dict[str, str] = {}
-    if s.catalogues != d.catalogues:
-        q["cat"] = _items(s.catalogues)
-    if s.base_year != d.base_year:
-        q["base"] = str(s.base_year)
-    if s.horizon != d.horizon:
-        q["horizon"] = f"{s.horizon[0]}-{s.horizon[1]}"
-    if s.objective != d.objective:
-        q["objective"] = s.objective
-    if s.discount_rate != d.discount_rate:
-        q["rate"] = _num(s.discount_rate)
-    if s.npv_extra_years != d.npv_extra_years:
-        q["npv_years"] = str(s.npv_extra_years)
-    if s.pool != d.pool:  # the pool as a whole: no pool, or its total (or none) and its years
-        total = None if s.pool is None else s.pool.total
-        q["pool"] = _NO_POOL_TOTAL if total is None else _num(total)
-        years = s.pool.per_year if s.pool is not None else {}
-        if years != (d.pool.per_year if d.pool is not None else {}):
-            q["pool_year"] = _pairs([(str(y), _num(a)) for y, a in sorted(years.items())])
-    if s.pool_covers != d.pool_covers:
-        q["covers"] = _items([c.value for c in s.pool_covers]) if s.pool_covers else _NO_COVERS
-    if s.max_risk != d.max_risk:
-        q["risk"] = _NONE if s.max_risk is None else s.max_risk
-    if s.max_risky_share != d.max_risky_share:
-        q["risky"] = _NONE if s.max_risky_share is None else _num(s.max_risky_share)
-    if s.risk_haircut != d.risk_haircut:
-        q["haircut"] = ",".join(f"{k}:{_num(v)}" for k, v in s.risk_haircut.to_json().items() if v != 0) or "lav:0"
-    if s.max_payback_years != d.max_payback_years:
-        q["payback"] = _NONE if s.max_payback_years is None else str(s.max_payback_years)
-    if s.force_in != d.force_in:
-        q["in"] = _items(s.force_in)
-    if s.force_out != d.force_out:
-        q["out"] = _items(s.force_out)
-    if s.variants != d.variants:
-        q["variant"] = _pairs(sorted(s.variants.items()))
-    if s.dependencies != d.dependencies:
-        q["deps"] = "ja" if s.dependencies else "nej"
-    if s.solver != d.solver:
-        q["solver"] = s.solver
-    if s.time_limit != d.time_limit:
-        q["time"] = _num(s.time_limit)
-    if s.alignment != d.alignment:
-        q["align"] = s.alignment
-    if s.extend_permanent != d.extend_permanent:
-        q["extend"] = "ja" if s.extend_permanent else "nej"
-    if s.price_index != d.price_index:
-        q["pl"] = _pairs([(str(y), _num(v)) for y, v in sorted(s.price_index.items())])
+    for field in Scenario.model_fields:
+        mine, theirs = getattr(scenario, field), getattr(d, field)
+        if mine == theirs:
+            continue
+        if field == "pool":
+            q.update(_pool_params(mine, theirs))
+        else:
+            q[_PARAM_OF[field]] = _ENCODERS[field](mine)
     return q
 
 
@@ -279,35 +354,89 @@ def _or_none(decode: Callable[[str], Any]) -> Callable[[str], Any]:
     return read
 
 
-# param -> (scenario field, decoder)
-_DECODERS: dict[str, tuple[str, Callable[[str], Any]]] = {
-    "cat": ("catalogues", _split),
-    "base": ("base_year", _int),
-    "horizon": ("horizon", _horizon),
-    "objective": ("objective", _text),
-    "rate": ("discount_rate", _float),
-    "npv_years": ("npv_extra_years", _int),
-    "covers": ("pool_covers", _covers),
-    "risk": ("max_risk", _or_none(_text)),
-    "risky": ("max_risky_share", _or_none(_float)),
-    "haircut": ("risk_haircut", _haircut),
-    "payback": ("max_payback_years", _or_none(_int)),
-    "in": ("force_in", _split),
-    "out": ("force_out", _split),
-    "variant": ("variants", _variants),
-    "deps": ("dependencies", _bool),
-    "solver": ("solver", _text),
-    "time": ("time_limit", _float),
-    "align": ("alignment", _text),
-    "extend": ("extend_permanent", _bool),
-    "pl": ("price_index", _year_map),
+def _pool_amounts(text: str, name: str) -> dict[str, float]:
+    """A named pool's years, ``2020=5000/2021=3000``."""
+    out: dict[str, float] = {}
+    for part in text.split("/") if text.strip() != "" else []:
+        y, sep, a = part.partition("=")
+        if not sep:
+            raise _Bad(f"puljen '{_show(name)}': '{_show(unquote(part))}' mangler '=' mellem år og beløb")
+        year = _int(unquote(y))
+        if str(year) in out:
+            raise _Bad(f"puljen '{_show(name)}': året {year} står to gange")
+        out[str(year)] = _float(unquote(a))
+    return out
+
+
+def _pools(text: str) -> list[dict[str, Any]]:
+    """Named pools, ``name:covers:total:per_year`` separated by ``,`` (see `_pools_text`)."""
+    out: list[dict[str, Any]] = []
+    for part in text.split(",") if text != "" else []:
+        fields = part.split(":")
+        if len(fields) != 4:
+            raise _Bad(f"'{_show(unquote(part))}' skal skrives som {_POOL_FORMAT}")
+        name, covers, total, years = (unquote(fields[0]), fields[1], unquote(fields[2]), fields[3])
+        cover_names = [unquote(c) for c in covers.split("/")] if covers != "" else []
+        unknown = [c for c in cover_names if c not in _POOL_COVERS]
+        if unknown:
+            raise _Bad(f"puljen '{_show(name)}' dækker det ukendte styringsområde {_list_text(unknown)} (brug "
+                       f"{', '.join(_POOL_COVERS[:-1])} eller {_POOL_COVERS[-1]})")
+        out.append({"name": name, "covers": cover_names, "total": None if total.strip() == "" else _float(total),
+                    "per_year": _pool_amounts(years, name)})
+    return out
+
+
+def _targets(text: str) -> list[dict[str, Any]]:
+    """Savings targets, ``year:min:measure:udvalg`` separated by ``,`` (see `_targets_text`)."""
+    out: list[dict[str, Any]] = []
+    for part in text.split(",") if text != "" else []:
+        fields = part.split(":")
+        if len(fields) != 4:
+            raise _Bad(f"'{_show(unquote(part))}' skal skrives som {_TARGET_FORMAT}")
+        year, amount, measure, udvalg = (unquote(f) for f in fields)
+        kind = _MEASURES.get(measure.strip().lower())
+        if kind is None:
+            raise _Bad(f"'{_show(measure)}' skal være maaltal eller varig")
+        out.append({"year": _int(year), "min": _float(amount), "measure": kind, "udvalg": udvalg or None})
+    return out
+
+
+# field -> the decoder of its parameter's text (the pool, which spans two parameters, is read in `from_query`)
+_DECODE: dict[str, Callable[[str], Any]] = {
+    "catalogues": _split,
+    "base_year": _int,
+    "horizon": _horizon,
+    "objective": _text,
+    "discount_rate": _float,
+    "npv_extra_years": _int,
+    "pool_covers": _covers,
+    "max_risk": _or_none(_text),
+    "max_risky_share": _or_none(_float),
+    "risk_haircut": _haircut,
+    "max_payback_years": _or_none(_int),
+    "force_in": _split,
+    "force_out": _split,
+    "variants": _variants,
+    "dependencies": _bool,
+    "solver": _text,
+    "time_limit": _float,
+    "alignment": _text,
+    "extend_permanent": _bool,
+    "price_index": _year_map,
+    "pools": _pools,
+    "savings_targets": _targets,
+    "no_maaltal_increase": _bool,
+    "self_financing_by": _or_none(_int),
 }
-# the order in which fields are applied (horizon before the pool, force_in before force_out)
+# param -> (scenario field, decoder), the parameter named by the field's declaration
+_DECODERS: dict[str, tuple[str, Callable[[str], Any]]] = {_PARAM_OF[f]: (f, decode) for f, decode in _DECODE.items()}
+# the order in which fields are applied (horizon before everything with years in it, force_in before force_out)
 _FIELD_ORDER = ("catalogues", "base_year", "horizon", "objective", "discount_rate", "npv_extra_years", "pool",
                 "pool_covers", "max_risk", "max_risky_share", "risk_haircut", "max_payback_years", "force_in",
                 "force_out", "variants", "dependencies", "solver", "time_limit", "alignment", "extend_permanent",
-                "price_index")
-_PARAM_OF = {field: p for p, (field, _) in _DECODERS.items()} | {"pool": "pool"}
+                "price_index", "pools", "savings_targets", "no_maaltal_increase", "self_financing_by")
+# the fields with years that must lie in the horizon: applied after it
+_YEARS_IN_HORIZON = ("pools", "savings_targets", "self_financing_by")
 
 
 _MARKUP = frozenset("[]<>*`\\#|$~{}")
@@ -318,8 +447,8 @@ def _show(value: object, limit: int = 40) -> str:
     return "".join("?" if ch in _MARKUP else ch for ch in shown(value, limit))
 
 
-def _list_text(items: Sequence[str], limit: int = 8) -> str:
-    return "".join("?" if ch in _MARKUP else ch for ch in shown_list(items, limit))
+def _list_text(items: Sequence[str], limit: int = 8, width: int = 30) -> str:
+    return "".join("?" if ch in _MARKUP else ch for ch in shown_list(items, limit, width))
 
 
 def _reason(e: ScenarioError) -> str:
@@ -398,9 +527,9 @@ def from_query(params: Mapping[str, str | list[str]], ds: DataSet, *, ignore: Co
                                "standardværdien bruges.")
                 continue
             try:
-                if name_s == "pool":
+                if name_s == _POOL_TOTAL:
                     pool_total = None if text.strip().lower() == _NO_POOL_TOTAL else _float(text)
-                elif name_s == "pool_year":
+                elif name_s == _POOL_YEAR:
                     pool_year = _year_map(text)
                 else:
                     field, decode = _DECODERS[name_s]
@@ -458,6 +587,9 @@ def _build(decoded: Mapping[str, Any], notices: list[str], where: str = "Indstil
             pool = data["pool"]
             kept = {y: a for y, a in pool["per_year"].items() if value[0] <= int(y) <= value[1]}
             trial_base = {**data, "pool": {**pool, "per_year": kept} if kept or pool["total"] is not None else None}
+        if field == "horizon" and _is_horizon(value):
+            # the fields with years that are replaced next: the defaults' years outside the new horizon do not count
+            trial_base = _within(trial_base, [f for f in _YEARS_IN_HORIZON if f in decoded], value[0], value[1])
         if field == "force_in" and "force_out" in decoded and isinstance(value, list):
             # force_out is replaced next: the default's keys forced out do not conflict
             trial_base = {**data, "force_out": [k for k in data["force_out"] if k not in value]}
@@ -469,11 +601,23 @@ def _build(decoded: Mapping[str, Any], notices: list[str], where: str = "Indstil
                 value = [k for k in value if k not in both]
         if field == "pool" and isinstance(value, Mapping) and isinstance(value.get("per_year"), Mapping):
             y0, y1 = data["horizon"]
-            outside = [y for y in value["per_year"] if not (str(y).strip().lstrip("+-").isdigit()
-                                                            and y0 <= int(y) <= y1)]
+            outside = [y for y in value["per_year"] if not _in_horizon(y, y0, y1)]
             if outside:
                 notices.append(f"{label}: år uden for horisonten {y0}-{y1} ignoreres ({_list_text([str(y) for y in outside])}).")
                 value = {**value, "per_year": {y: a for y, a in value["per_year"].items() if y not in outside}}
+        if field == "pools" and isinstance(value, list):
+            y0, y1 = data["horizon"]
+            value, dropped = _pools_within(value, y0, y1)
+            if dropped:
+                notices.append(f"{label}: år uden for horisonten {y0}-{y1} ignoreres "
+                               f"({_list_text(dropped, width=80)}).")
+        if field == "savings_targets" and isinstance(value, list):
+            y0, y1 = data["horizon"]
+            outside = [t for t in value if isinstance(t, Mapping) and _outside(t.get("year"), y0, y1)]
+            if outside:
+                years = sorted({str(t.get("year")) for t in outside})
+                notices.append(f"{label}: krav for år uden for horisonten {y0}-{y1} ignoreres ({_list_text(years)}).")
+                value = [t for t in value if not any(t is o for o in outside)]
         trial = {**trial_base, field: value}
         try:
             Scenario.from_json(trial)
@@ -485,6 +629,59 @@ def _build(decoded: Mapping[str, Any], notices: list[str], where: str = "Indstil
             continue
         data = trial
     return Scenario.from_json(data)
+
+
+_YEAR = re.compile(r"\s*[+-]?[0-9]{1,6}\s*")
+
+
+def _year_of(value: Any) -> int | None:
+    """`value` as a year: an int, or a year's text as JSON keys have it; None for anything else."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    if isinstance(value, str) and not _YEAR.fullmatch(value):
+        return None
+    return int(value)
+
+
+def _in_horizon(year: Any, y0: int, y1: int) -> bool:
+    """Whether `year` (an int, or a year's text as JSON keys have it) lies in the horizon y0-y1."""
+    y = _year_of(year)
+    return y is not None and y0 <= y <= y1
+
+
+def _outside(year: Any, y0: int, y1: int) -> bool:
+    """Whether `year` is a year outside the horizon y0-y1 (what is no year is left to the validation)."""
+    y = _year_of(year)
+    return y is not None and not y0 <= y <= y1
+
+
+def _pools_within(pools: list[Any], y0: int, y1: int) -> tuple[list[Any], list[str]]:
+    """The named pools (JSON-shaped) without their years outside y0-y1, and those years as
+    "puljen 'drift' for 2030" texts."""
+    kept: list[Any] = []
+    dropped: list[str] = []
+    for p in pools:
+        if isinstance(p, Mapping) and isinstance(p.get("per_year"), Mapping):
+            outside = [y for y in p["per_year"] if _outside(y, y0, y1)]
+            if outside:
+                dropped += [f"puljen '{shown(p.get('name'), 40)}' for {shown(y, 10)}" for y in outside]
+                p = {**p, "per_year": {y: a for y, a in p["per_year"].items() if y not in outside}}
+        kept.append(p)
+    return kept, dropped
+
+
+def _within(data: dict[str, Any], fields: Sequence[str], y0: int, y1: int) -> dict[str, Any]:
+    """The JSON-shaped `data` with the years outside y0-y1 removed from `fields` (named pools'
+    years, savings targets, the self-financing year)."""
+    out = dict(data)
+    if "pools" in fields:
+        out["pools"] = _pools_within(list(out["pools"]), y0, y1)[0]
+    if "savings_targets" in fields:
+        out["savings_targets"] = [t for t in out["savings_targets"] if _in_horizon(t["year"], y0, y1)]
+    if "self_financing_by" in fields and out["self_financing_by"] is not None \
+            and not _in_horizon(out["self_financing_by"], y0, y1):
+        out["self_financing_by"] = None
+    return out
 
 
 def _is_horizon(value: Any) -> bool:
@@ -535,6 +732,7 @@ def fit_to_dataset(scenario: Scenario, ds: DataSet, *,
         else:
             variants[key] = name
     data["variants"] = variants
+    _fit_targets(data, ds, notices)
     try:
         fitted = _fit_pool(Scenario.from_json(data), ds, notices)
     except ScenarioError as e:
@@ -555,8 +753,8 @@ def fit_to_dataset(scenario: Scenario, ds: DataSet, *,
 
 
 def _fit_horizon(data: dict[str, Any], horizon_range: tuple[int, int], notices: list[str]) -> None:
-    """Replace a horizon outside `horizon_range` by the default one (dropping the per-year pools
-    outside it) in the JSON-shaped `data`."""
+    """Replace a horizon outside `horizon_range` by the default one (dropping the per-year pools,
+    savings targets and the self-financing year outside it) in the JSON-shaped `data`."""
     lo, hi = horizon_range
     y0, y1 = data["horizon"]
     if lo <= y0 and y1 <= hi:
@@ -572,6 +770,31 @@ def _fit_horizon(data: dict[str, Any], horizon_range: tuple[int, int], notices: 
             pool["per_year"] = {y: a for y, a in pool["per_year"].items() if y not in outside}
             if pool["total"] is None and not pool["per_year"]:
                 data["pool"] = None
+    data["pools"], dropped = _pools_within(data["pools"], d0, d1)
+    if dropped:
+        notices.append(f"Beløbene for {_list_text(dropped, width=80)} ligger uden for horisonten {d0}-{d1} og er "
+                       "fjernet.")
+    outside = sorted({str(t["year"]) for t in data["savings_targets"] if not d0 <= t["year"] <= d1})
+    if outside:
+        notices.append(f"Besparelseskravene for {_list_text(outside)} ligger uden for horisonten {d0}-{d1} og er "
+                       "fjernet.")
+        data["savings_targets"] = [t for t in data["savings_targets"] if d0 <= t["year"] <= d1]
+    by = data["self_financing_by"]
+    if by is not None and not d0 <= by <= d1:
+        notices.append(f"Kravet om selvfinansiering senest {by} ligger uden for horisonten {d0}-{d1} og er fjernet.")
+        data["self_financing_by"] = None
+
+
+def _fit_targets(data: dict[str, Any], ds: DataSet, notices: list[str]) -> None:
+    """Remove (with a notice) the savings targets of an udvalg that the chosen catalogues' data do not
+    have, in the JSON-shaped `data`."""
+    known = {ln.udvalg for c in ds.catalogues if c.id in data["catalogues"] for p in c.proposals for ln in p.lines}
+    gone = [t for t in data["savings_targets"] if t["udvalg"] is not None and t["udvalg"] not in known]
+    if gone:
+        what = [f"{t['udvalg']} ({t['year']})" for t in gone]
+        notices.append(f"Besparelseskrav til udvalg, der ikke findes i de valgte katalogers data, er fjernet: "
+                       f"{_list_text(what, width=80)}.")
+        data["savings_targets"] = [t for t in data["savings_targets"] if t not in gone]
 
 
 def _mio(amount: float) -> str:
@@ -581,24 +804,32 @@ def _mio(amount: float) -> str:
 
 
 def _fit_pool(scenario: Scenario, ds: DataSet, notices: list[str]) -> Scenario:
-    """The scenario without the pool amounts above `pool_limit`; the notice (for the dashboard: a link
-    or a saved scenario) names the amounts and the limit in mio. kr."""
-    pool = scenario.pool
-    if pool is None or not pool_problems(ds, scenario):
+    """The scenario without the pool amounts (the pool's and each named pool's) above `pool_limit`;
+    the notice (for the dashboard: a link or a saved scenario) names the amounts and the limit in mio. kr."""
+    if not pool_problems(ds, scenario):
         return scenario
     limit = pool_limit(ds, scenario)
-    big = ([f"puljen i alt ({_mio(pool.total)})"] if pool.total is not None and pool.total > limit else [])
-    big += [f"puljen for {y} ({_mio(a)})" for y, a in sorted(pool.per_year.items()) if a > limit]
+    big: list[str] = []
+
+    def fitted(what: str, pool: Any) -> dict[str, Any]:
+        if pool.total is not None and pool.total > limit:
+            big.append(f"{what} i alt ({_mio(pool.total)})")
+        big.extend(f"{what} for {y} ({_mio(a)})" for y, a in sorted(pool.per_year.items()) if a > limit)
+        return {"total": pool.total if pool.total is not None and pool.total <= limit else None,
+                "per_year": {str(y): a for y, a in sorted(pool.per_year.items()) if a <= limit}}
+
+    changes: dict[str, Any] = {}
+    if scenario.pool is not None:
+        kept = fitted("puljen", scenario.pool)
+        changes["pool"] = None if kept["total"] is None and not kept["per_year"] else kept
+    changes["pools"] = [{**p.to_json(), **fitted(f"puljen '{p.name}'", p)} for p in scenario.pools]
     invest = all_investments(ds, scenario)
     why = (f", dvs. {POOL_LIMIT_MULTIPLE} gange alle forslags investeringer i de valgte kataloger tilsammen "
            f"({fmt.mio(invest, 1)})" if limit <= POOL_LIMIT_MULTIPLE * invest + 1e-6 else "")
-    text = _show(f"{shown_list(big, width=60)} er for stor og er fjernet fra scenariet: puljen må højst være "
-                 f"{fmt.tal(math.floor(limit / 100 + 1e-9) / 10, 1)} mio. kr.{why}.", 300)
+    text = _show(f"{shown_list(big, width=120)} er for stor og er fjernet fra scenariet: puljen må højst være "
+                 f"{fmt.tal(math.floor(limit / 100 + 1e-9) / 10, 1)} mio. kr.{why}.", 600)
     notices.append(text[:1].upper() + text[1:])
-    total = pool.total if pool.total is not None and pool.total <= limit else None
-    per_year = {str(y): a for y, a in sorted(pool.per_year.items()) if a <= limit}
-    kept = None if total is None and not per_year else {"total": total, "per_year": per_year}
-    return scenario.replace(pool=kept)
+    return scenario.replace(**changes)
 
 
 def share_link(base_url: str, params: Mapping[str, str | Sequence[str]]) -> str:

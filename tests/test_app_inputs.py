@@ -234,7 +234,7 @@ def test_the_price_index_accepts_a_danish_decimal_comma(at):
 
 def test_the_objective_uses_the_core_names_and_amount_labels_carry_their_unit(at):
     radio = at.radio(key="objective")
-    assert radio.options == [OBJECTIVE_LABELS[k] for k in ("net", "permanent", "annual", "npv")]
+    assert radio.options == [OBJECTIVE_LABELS[k] for k in ("net", "permanent", "annual", "npv", "min_pool")]
     labels = [w.label for w in (*at.sidebar.text_input, *at.sidebar.select_slider)]
     assert "Pulje i alt (mio. kr.)" in labels and "Præcist beløb (mio. kr.)" in labels
     assert list(editor(at, "pool_years_").value.columns) == ["År", "Pulje (mio. kr.)"]

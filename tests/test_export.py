@@ -654,3 +654,84 @@ def test_an_uploaded_source_keeps_its_own_words(ds):
     assert readable_sources(ds, "Se ukendt_fil.pdf og 003_f46e4a4487877893.txt.") == (
         "Se ukendt_fil.pdf og «Orientering til Socialudvalget vedr. pilotprojekt om en helhedsorienteret indsats "
         "for udsatte familier».")
+
+
+# --- the investeringsmodel's rules (issue 12) in the settings ------------------------------------------
+
+RULES = {"objective": "min_pool",
+         "pools": [{"name": "drift", "covers": ["Service", "Anlæg"], "total": 12000, "per_year": {"2020": 5000}},
+                   {"name": "anlæg", "covers": ["Anlæg"], "total": 3000.5},
+                   {"name": "innovation", "covers": ["Innovationspulje"]}],
+         "savings_targets": [{"year": 2021, "min": 20000, "measure": "maaltal", "udvalg": "Socialudvalget"},
+                             {"year": 2022, "min": 5000.25, "measure": "varig"}],
+         "no_maaltal_increase": True, "self_financing_by": 2023}
+
+
+def test_the_new_rules_are_rows_of_the_assumptions_sheet(ds):
+    s = Scenario.from_json(RULES)
+    res = optimise(ds, s)
+    assert res.status == "optimal"
+    ws = load_workbook(io.BytesIO(workbook_bytes(ds, s, res, created=CREATED)))["Forudsætninger"]
+
+    def cells(label):
+        row = find_row(ws, label)
+        return row[1].value, row[2].value
+
+    assert cells("Pulje 'drift' dækker") == ("Service, Anlæg",
+                                             "Investeringer i disse styringsområder tæller i puljen")
+    assert cells("Pulje 'drift' i alt") == (12, "Loft over puljens investeringer over horisonten (mio. kr., 2020 p/l)")
+    assert find_row(ws, "Pulje 'drift' i alt")[1].number_format == "#,##0.00####"  # typed: exact
+    assert cells("Pulje 'drift' 2020") == (5, "Loft over puljens investeringer i 2020 (mio. kr., 2020 p/l)")
+    assert cells("Pulje 'anlæg' dækker")[0] == "Anlæg" and cells("Pulje 'anlæg' i alt")[0] == 3.0005
+    assert cells("Pulje 'innovation' i alt")[0] == "Ingen grænse"
+    assert cells("Pulje 'innovation' dækker") == (
+        "Innovationspulje", "Investeringer i disse styringsområder tæller i puljen (Innovationspulje: de "
+        "investeringslinjer, som forslagene selv henfører til innovationspuljen)")
+    explained = "Mindst så stor besparelse i året (mio. kr., 2020 p/l), dokumenternes tal uden risikofradrag"
+    assert cells("Besparelseskrav 2021 (besparelse på måltallet, Socialudvalget)") == (20, explained)
+    assert cells("Besparelseskrav 2022 (varig besparelse, alle udvalg)") == (5.00025, explained)
+    assert cells("Intet udvalgs måltal må stige")[0] == "ja"
+    assert cells("Selvfinansierende senest")[0] == 2023
+    assert find_row(ws, "Selvfinansierende senest")[1].number_format == "0"
+    assert cells("Mål") == ("Mindst mulig investering fra puljerne",
+                            "Det, optimeringen gør så gunstigt som muligt: den mindste samlede investering i "
+                            "Service, Anlæg og Innovationspulje (puljernes styringsområder; uden pulje Service og "
+                            "Anlæg), mens alle reglerne, fx besparelseskravene, overholdes")
+    plain = load_workbook(io.BytesIO(workbook_bytes(ds, Scenario(), optimise(ds, Scenario()), created=CREATED)))
+    ws0 = plain["Forudsætninger"]
+    assert find_row(ws0, "Intet udvalgs måltal må stige")[1].value == "nej"
+    assert find_row(ws0, "Selvfinansierende senest")[1].value == "Intet krav"
+    assert find_row(ws0, "Mål")[2].value == ("Det, optimeringen gør så gunstigt som muligt: den største samlede "
+                                             "besparelse over horisonten (varige ændringer og investeringer)")
+    assert not [r for r in ws0.iter_rows() if str(r[0].value).startswith(("Pulje '", "Besparelseskrav"))]
+
+
+@pytest.mark.parametrize("objective, words", [
+    ("net", "den største samlede besparelse over horisonten"),
+    ("permanent", "de største varige besparelser over horisonten"),
+    ("annual", "den største varige besparelse i horisontens sidste år"),
+    ("npv", "den største nutidsværdi af besparelsen"),
+    ("min_pool", "den mindste samlede investering i Service og Anlæg"),
+])
+def test_the_objective_row_explains_its_own_objective(ds, objective, words):
+    from portfolio.export import assumption_rows
+
+    rows = {label: expl for label, _, expl in assumption_rows(ds, Scenario.from_json({"objective": objective}), "u")}
+    assert words in rows["Mål"]
+    if objective == "min_pool":
+        assert "største" not in rows["Mål"] and "mindste" in rows["Mål"]
+
+
+def test_the_new_rules_in_the_comparison_of_settings(ds):
+    from portfolio.compare import settings_differences
+
+    diff = {label: (a, b) for label, a, b in settings_differences(ds, Scenario(), Scenario.from_json(RULES))}
+    assert diff["Pulje 'drift' dækker"] == ("–", "Service, Anlæg")
+    assert diff["Pulje 'drift' i alt"] == ("–", "12,0 mio. kr.")
+    assert diff["Pulje 'drift' 2020"] == ("–", "5,0 mio. kr.")
+    assert diff["Pulje 'anlæg' i alt"] == ("–", "3,0005 mio. kr.")
+    assert diff["Besparelseskrav 2021 (besparelse på måltallet, Socialudvalget)"] == ("–", "20,0 mio. kr.")
+    assert diff["Besparelseskrav 2022 (varig besparelse, alle udvalg)"] == ("–", "5,00025 mio. kr.")
+    assert diff["Intet udvalgs måltal må stige"] == ("nej", "ja")
+    assert diff["Selvfinansierende senest"] == ("Intet krav", "2023")
+    assert diff["Mål"] == ("Samlet nettoeffekt over horisonten", "Mindst mulig investering fra puljerne")

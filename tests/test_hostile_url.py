@@ -306,7 +306,10 @@ hostile_text = st.one_of(
     st.text(max_size=40),
     st.sampled_from(["nan", "inf", "-inf", "1e999", "1e12", "1000000000000", "9" * 50, "1990-2100", "1989-1990",
                      "2019:1e12", "2019:nan", "SI05:Model 1,SI05:Model 2", "BU09,BU09", "middel:0.2,middel:0.3",
-                     "<b>x</b>", "[x](javascript:alert(1))", "\x00", "\n", "ingen", "none", "2015-2035"]),
+                     "<b>x</b>", "[x](javascript:alert(1))", "\x00", "\n", "ingen", "none", "2015-2035",
+                     "drift:Service:1e12:2019=1e12", "drift:Drift:1:", "a:Service::2030=1,a:Anlæg::", "::::",
+                     "x:Innovationspulje:5:2019=1/2019=2", "2021:1e12:maaltal:", "2030:1:varig:Kultur",
+                     "2021:1:varig:,2021:2:varig:", "2021:5:maaltal:Socialudvalget", "2022", "2040", "ja"]),
 )
 query_values = hostile_text | st.lists(hostile_text, max_size=4)
 
@@ -322,9 +325,12 @@ def _random_queries(params: dict[str, Any], slider: bool) -> None:
     if slider:
         lo, hi = HORIZON_SLIDER_RANGE
         assert lo <= s.horizon[0] <= s.horizon[1] <= hi
-    if s.pool is not None:
-        limit = pool_limit(DS, s)
-        assert (s.pool.total or 0) <= limit and all(a <= limit for a in s.pool.per_year.values())
+    limit = pool_limit(DS, s)
+    for pool in ([s.pool] if s.pool is not None else []) + list(s.pools):
+        assert (pool.total or 0) <= limit and all(a <= limit for a in pool.per_year.values())
+    y0, y1 = s.horizon
+    assert all(y0 <= t.year <= y1 for t in s.savings_targets) and all(y0 <= y <= y1 for p in s.pools
+                                                                       for y in p.per_year)
 
 
 def test_random_queries_never_crash():
@@ -348,3 +354,151 @@ def test_a_valid_link_gives_the_same_scenario_after_hostile_ones():
     after, notes_after = run_query(VALID)
     assert before == after == from_query(VALID, DS)[0] and notes_before == notes_after == []
     assert after.pool.total == 20000 and after.force_in == ("BU09",) and after.variants == {"SI05": "Model 2"}
+
+
+# --- the investeringsmodel's rules: named pools, savings targets, no rising måltal, self-financing ----
+
+FMT_POOL = "navn:dækker:i alt:pr. år, fx drift:Service/Anlæg:12000:2020=5000/2021=3000"
+FMT_TARGET = "år:mindst:maaltal eller varig:udvalg, fx 2021:20000:maaltal:Socialudvalget"
+
+
+def _unreadable(param: str, why: str) -> str:
+    return f"Indstillingen '{param}' i adressen kunne ikke læses ({why}); standardværdien bruges."
+
+
+@pytest.mark.parametrize("params, notice", [
+    ({"pools": "drift:Service"}, _unreadable("pools", f"'drift:Service' skal skrives som {FMT_POOL}")),
+    ({"pools": "drift:Service:1:2:3"}, _unreadable("pools", f"'drift:Service:1:2:3' skal skrives som {FMT_POOL}")),
+    ({"pools": "drift:Service:1:2020"},
+     _unreadable("pools", "puljen 'drift': '2020' mangler '=' mellem år og beløb")),
+    ({"pools": "drift:Service:tyve:"}, _unreadable("pools", "'tyve' er ikke et tal")),
+    ({"pools": "drift:Service::2020=1/2020=2"}, _unreadable("pools", "puljen 'drift': året 2020 står to gange")),
+    ({"pools": "drift:Service::tyve=1"}, _unreadable("pools", "'tyve' er ikke et heltal")),
+    ({"pools": "drift:Service::2020=nan"}, _unreadable("pools", "'nan' er ikke et endeligt tal")),
+    ({"pools": "drift:Drift/Service:1:"}, _unreadable(
+        "pools", "puljen 'drift' dækker det ukendte styringsområde Drift (brug Service, Overførsler, "
+                 "Efterspørgselsstyret, Anlæg eller Innovationspulje)")),
+    ({"pools": "drift:service:1:"}, _unreadable(
+        "pools", "puljen 'drift' dækker det ukendte styringsområde service (brug Service, Overførsler, "
+                 "Efterspørgselsstyret, Anlæg eller Innovationspulje)")),
+    ({"pools": "drift:<b>x</b>:1:"}, _unreadable(
+        "pools", "puljen 'drift' dækker det ukendte styringsområde ?b?x?, b? (brug Service, Overførsler, "
+                 "Efterspørgselsstyret, Anlæg eller Innovationspulje)")),
+    ({"pools": "drift:Service:1:,drift:Anlæg:2:"}, "Indstillingen 'pools' i adressen er ugyldig (puljenavnet drift "
+                                                   "står flere gange i 'pools'); standardværdien bruges."),
+    ({"pools": ":Service:1:"}, "Indstillingen 'pools' i adressen er ugyldig ('pools.0.name': må ikke være tom "
+                               "(fik \"\")); standardværdien bruges."),
+    ({"pools": "drift:Service:-5:"}, "Indstillingen 'pools' i adressen er ugyldig ('pools.0.total': må ikke være "
+                                     "negativ (fik -5.0)); standardværdien bruges."),
+    ({"target": "2021:20000"}, _unreadable("target", f"'2021:20000' skal skrives som {FMT_TARGET}")),
+    ({"target": "2021:tyve:maaltal:"}, _unreadable("target", "'tyve' er ikke et tal")),
+    ({"target": "næste år:1:maaltal:"}, _unreadable("target", "'næste år' er ikke et heltal")),
+    ({"target": "2021:1:drift:"}, _unreadable("target", "'drift' skal være maaltal eller varig")),
+    ({"target": "2021:1e999:varig:"}, _unreadable("target", "'1e999' er ikke et endeligt tal")),
+    ({"target": "2021:-1:varig:"}, "Indstillingen 'target' i adressen er ugyldig ('savings_targets.0.min': må ikke "
+                                   "være negativ (fik -1.0)); standardværdien bruges."),
+    ({"target": "2021:1:varig:,2021:2:varig:"}, "Indstillingen 'target' i adressen er ugyldig ('savings_targets' har "
+                                                "to krav for 2021 (varig, alle udvalg); slå dem sammen); "
+                                                "standardværdien bruges."),
+    ({"no_maaltal": "måske"}, _unreadable("no_maaltal", "'måske' skal være ja eller nej")),
+    ({"selffin": "snart"}, _unreadable("selffin", "'snart' er ikke et heltal")),
+    ({"selffin": "2030"}, "Indstillingen 'selffin' i adressen er ugyldig ('self_financing_by' (2030) ligger uden for "
+                          "horisonten 2019-2024); standardværdien bruges."),
+])
+def test_malformed_rules_fall_back_with_the_exact_danish_notice(params, notice):
+    s, notices = run_query(params)
+    assert s == Scenario() and notices == [notice], notices
+
+
+def test_a_malformed_rule_leaves_the_other_rules():
+    s, notices = run_query({"pools": "drift:Drift:1:", "target": "2021:20000:maaltal:", "no_maaltal": "ja",
+                            "selffin": "2022"})
+    assert s.pools == () and [t.min for t in s.savings_targets] == [20000]
+    assert s.no_maaltal_increase and s.self_financing_by == 2022 and len(notices) == 1
+
+
+def test_targets_and_pool_years_outside_the_horizon_are_dropped_with_a_notice():
+    s, notices = run_query({"target": "2018:1:varig:,2021:2:varig:,2030:3:maaltal:",
+                            "pools": "drift:Service:5:2019=1/2030=2/2031=3,anlæg:Anlæg::2020=4"})
+    assert [(t.year, t.min) for t in s.savings_targets] == [(2021, 2)]
+    assert [(p.name, p.total, p.per_year) for p in s.pools] == [("drift", 5, {2019: 1}), ("anlæg", None, {2020: 4})]
+    assert notices == [
+        "Indstillingen 'pools' i adressen: år uden for horisonten 2019-2024 ignoreres (puljen 'drift' for 2030, "
+        "puljen 'drift' for 2031).",
+        "Indstillingen 'target' i adressen: krav for år uden for horisonten 2019-2024 ignoreres (2018, 2030)."]
+    # inside a horizon of the link's own
+    s, notices = run_query({"horizon": "2025-2030", "target": "2030:3:maaltal:", "selffin": "2026"})
+    assert s.horizon == (2025, 2030) and s.savings_targets[0].year == 2030 and s.self_financing_by == 2026
+    assert notices == []
+
+
+def test_the_slider_fallback_drops_the_rules_outside_the_default_horizon():
+    s, notices = run_query({"horizon": "2036-2040", "target": "2038:2:varig:", "selffin": "2039",
+                            "pools": "drift:Service:5:2037=1", "no_maaltal": "ja"}, horizon_range=HORIZON_SLIDER_RANGE)
+    assert s.horizon == (2019, 2024) and [t.year for t in s.savings_targets] == []
+    assert s.self_financing_by is None and s.pools[0].per_year == {} and s.pools[0].total == 5
+    assert s.no_maaltal_increase
+    assert notices == [
+        "Horisonten 2036-2040 ligger uden for 2015-2035; standardhorisonten 2019-2024 bruges.",
+        "Beløbene for puljen 'drift' for 2037 ligger uden for horisonten 2019-2024 og er fjernet.",
+        "Besparelseskravene for 2038 ligger uden for horisonten 2019-2024 og er fjernet.",
+        "Kravet om selvfinansiering senest 2039 ligger uden for horisonten 2019-2024 og er fjernet."]
+    # the target for 2021 was outside the link's own horizon 2036-2040: ignored when it was read
+    s, notices = run_query({"horizon": "2036-2040", "target": "2021:1:varig:"}, horizon_range=HORIZON_SLIDER_RANGE)
+    assert s.savings_targets == () and "krav for år uden for horisonten 2036-2040 ignoreres (2021)" in joined(notices)
+
+
+def test_targets_for_an_udvalg_not_in_the_data_are_dropped():
+    s, notices = run_query({"target": "2021:1:varig:Kulturudvalget,2022:2:maaltal:Socialudvalget,"
+                                      "2023:3:maaltal:Børne- og Ungdomsudvalget"})
+    assert [(t.year, t.udvalg) for t in s.savings_targets] == [(2022, "Socialudvalget")]
+    assert notices == ["Besparelseskrav til udvalg, der ikke findes i de valgte katalogers data, er fjernet: "
+                       "Kulturudvalget (2021), Børne- og Ungdomsudvalget (2023)."]
+    # Børne- og Ungdomsudvalget is in the 2018 business case's data
+    s, notices = run_query({"cat": "KK2020,BC2018", "target": "2023:3:maaltal:Børne- og Ungdomsudvalget"})
+    assert s.savings_targets[0].udvalg == "Børne- og Ungdomsudvalget" and notices == []
+    # a saved scenario too
+    saved = Scenario.from_json({"savings_targets": [{"year": 2021, "min": 1, "udvalg": "<b>Kultur</b>"}]})
+    fitted, notices = run_fit(saved)
+    assert fitted.savings_targets == () and "?b?Kultur?/b? (2021)" in joined(notices)
+
+
+def test_a_huge_named_pool_falls_back_with_the_limit():
+    s, notices = run_query({"pools": "drift:Service:1e12:2019=5000/2020=99999999,anlæg:Anlæg:7214500:"})
+    assert [(p.name, p.total, p.per_year) for p in s.pools] == [("drift", None, {2019: 5000}),
+                                                                ("anlæg", 7214500, {})]
+    assert notices == ["Puljen 'drift' i alt (1.000.000.000 mio. kr.), puljen 'drift' for 2020 (99.999,999 mio. kr.) "
+                       "er for stor og er fjernet fra scenariet: " + LIMIT_SAID + " i de valgte kataloger tilsammen "
+                       "(72,1 mio. kr.)."]
+    s, notices = run_query({"pool": "1e12", "pools": "drift:Service:1e13:"})
+    assert s.pool is None and s.pools[0].total is None
+    assert joined(notices).startswith("Puljen i alt (1.000.000.000 mio. kr.), puljen 'drift' i alt "
+                                      "(10.000.000.000 mio. kr.) er for stor"), notices
+
+
+@pytest.mark.parametrize("params, needle", [
+    ({"pools": "p:Service:1:" + "/" * (MAX_VALUE_LENGTH - 12)}, "'' mangler '='"),  # exactly 20.000 characters
+    ({"pools": ("x" * (MAX_VALUE_LENGTH - 11)) + ":Service::"}, "'pools.0.name': er for lang (højst 60 tegn)"),
+    ({"pools": ",".join(f"p{i}:Service::" for i in range(MAX_VALUE_LENGTH // 13))[:MAX_VALUE_LENGTH - 20]
+      .rsplit(",", 1)[0]}, "'pools' har"),
+    ({"target": ",".join(f"2021:{i}:varig:" for i in range(MAX_VALUE_LENGTH // 14))[:MAX_VALUE_LENGTH]
+      .rsplit(",", 1)[0]}, "'savings_targets' har"),
+    ({"target": "2021:1:varig:" + "U" * (MAX_VALUE_LENGTH - 13)}, "er for lang (højst 200 tegn)"),
+    ({"pools": "p:Service:1:" + "2020=1/" * 3000}, "for lang"),  # 21.012 characters
+    ({"target": ["2021:1:varig:" + "U" * (MAX_VALUE_LENGTH // 2)] * 2}, "for lang"),  # merged: too long
+])
+def test_values_of_20000_characters_are_bounded(params, needle):
+    s, notices = run_query(params)
+    assert s == Scenario() and needle in joined(notices), notices
+    for value in params.values():
+        assert len(value) >= MAX_VALUE_LENGTH - 30 or isinstance(value, list)
+
+
+def test_valid_rules_after_hostile_ones():
+    valid = {"pools": "drift:Service/Anlæg:12000:2020=5000", "target": "2021:20000:maaltal:Socialudvalget",
+             "no_maaltal": "ja", "selffin": "2023", "objective": "min_pool"}
+    before, notes = run_query(valid)
+    for hostile in ({"pools": "x:Service:1e12:" * 1000}, {"target": "2021:1:varig:" * 2000}):
+        run_query(hostile)
+    after, notes_after = run_query(valid)
+    assert before == after and notes == notes_after == [] and to_query(after) == valid

@@ -203,9 +203,11 @@ def test_the_text_report_shows_the_rules_room(tmp_path):
     out = subprocess.run([sys.executable, "-m", "portfolio", "optimise", "--scenario", str(f)], capture_output=True,
                          text=True, cwd=ROOT, timeout=120, check=True).stdout
     assert "Regler med beløb (1.000 kr.; besparelse negativ):" in out
-    assert "puljen 'anlæg' i alt (3,0 mio. kr.): 2.600 (højst 3.000; luft 400)" in out
-    assert ("Socialudvalgets krav om mindst 20,0 mio. kr. i besparelse på måltallet i 2021: -30.725 "
-            "(højst -20.000; luft 10.725)") in out
+    assert "puljen 'anlæg' i alt (3,0 mio. kr.): brugt 2.600 (luft 400)" in out
+    assert "Socialudvalgets krav om mindst 20,0 mio. kr. i besparelse på måltallet i 2021: besparelse -30.725 " \
+           "(luft 10.725)" in out
+    assert ("kravet om selvfinansiering senest 2021 (nettoeffekten 2019–2021 højst 0 kr.): nettoeffekt -41.830 "
+            "(luft 41.830)") in out
 
 
 # --- the scenario format -------------------------------------------------------------------------

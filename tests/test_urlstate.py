@@ -47,9 +47,23 @@ def valid_scenarios(draw) -> Scenario:
     pool = draw(st.none() | st.fixed_dictionaries({
         "total": st.none() | amounts,
         "per_year": st.dictionaries(st.integers(y0, y1).map(str), amounts, max_size=4)}))
+    udvalg = sorted({ln.udvalg for c in DS.catalogues if c.id in cats for p in c.proposals for ln in p.lines})
+    pools = draw(st.lists(st.fixed_dictionaries({
+        "name": st.text(st.sampled_from("abcæø ,:/=%-"), min_size=1, max_size=8).map(str.strip).filter(bool),
+        "covers": st.lists(st.sampled_from(["Service", "Anlæg", "Overførsler", "Innovationspulje"]), min_size=1,
+                           unique=True),
+        "total": st.none() | amounts,
+        "per_year": st.dictionaries(st.integers(y0, y1).map(str), amounts, max_size=3)}),
+        max_size=3, unique_by=lambda p: p["name"]))
+    targets = draw(st.lists(st.fixed_dictionaries({
+        "year": st.integers(y0, y1), "min": amounts, "measure": st.sampled_from(["maaltal", "varig"]),
+        "udvalg": st.none() | st.sampled_from(udvalg)}), max_size=3,
+        unique_by=lambda t: (t["year"], t["measure"], t["udvalg"])))
     data = {
         "catalogues": cats, "base_year": base, "horizon": [y0, y1],
-        "objective": draw(st.sampled_from(["net", "permanent", "annual", "npv"])),
+        "pools": pools, "savings_targets": targets, "no_maaltal_increase": draw(st.booleans()),
+        "self_financing_by": draw(st.none() | st.integers(y0, y1)),
+        "objective": draw(st.sampled_from(["net", "permanent", "annual", "npv", "min_pool"])),
         "discount_rate": draw(shares), "npv_extra_years": draw(st.integers(0, 100)),
         "pool": pool, "pool_covers": draw(st.lists(st.sampled_from([s.value for s in Styring]), max_size=4)),
         "max_risk": draw(st.none() | st.sampled_from(["lav", "middel", "høj"])),
@@ -224,4 +238,45 @@ def test_a_rule_the_defaults_have_and_the_scenario_has_not_is_written_readably()
     assert from_query(q, DS, defaults=d) == (Scenario(), [])
     # a horizon that leaves the defaults' per-year pool outside it, with a pool of its own
     s = Scenario.from_json({"horizon": [2021, 2024], "pool": {"total": 3000}, "force_in": ["HA02"]})
+    assert from_query(to_query(s, d), DS, defaults=d) == (s, [])
+
+
+# --- the investeringsmodel's rules (issue 12) ------------------------------------------------------------
+
+
+def test_the_new_rules_are_readable_parameters():
+    s = Scenario.from_json({
+        "pools": [{"name": "drift", "covers": ["Service"], "total": 12000, "per_year": {"2020": 5000}},
+                  {"name": "anlæg", "covers": ["Anlæg"], "total": 3000}],
+        "savings_targets": [{"year": 2021, "min": 20000, "measure": "maaltal", "udvalg": "Socialudvalget"},
+                            {"year": 2022, "min": 5000, "measure": "varig"}],
+        "no_maaltal_increase": True, "self_financing_by": 2021, "objective": "min_pool"})
+    q = to_query(s)
+    assert q == {"pools": "drift:Service:12000:2020=5000,anlæg:Anlæg:3000:",
+                 "target": "2021:20000:maaltal:Socialudvalget,2022:5000:varig:",
+                 "no_maaltal": "ja", "selffin": "2021", "objective": "min_pool"}
+    assert from_query(q, DS) == (s, [])
+    # several covers and years, a pool without a total, separators inside a name
+    s = Scenario.from_json({"pools": [{"name": "a/b=c:d,e%", "covers": ["Service", "Anlæg"],
+                                       "per_year": {"2021": 3000, "2020": 2500.5}}]})
+    assert to_query(s) == {"pools": "a%2Fb%3Dc%3Ad%2Ce%25:Service/Anlæg::2020=2500.5/2021=3000"}
+    assert from_query(to_query(s), DS) == (s, [])
+    # "måltal" with the Danish letter is read; an empty measure is not
+    s, notices = from_query({"target": "2021:1000:måltal:"}, DS)
+    assert s.savings_targets[0].measure == "maaltal" and notices == []
+    s, notices = from_query({"target": "2021:1000::"}, DS)
+    assert s.savings_targets == () and "'' skal være maaltal eller varig" in notices[0]
+
+
+def test_the_new_rules_removed_where_the_defaults_have_them():
+    d = Scenario.from_json({"pools": [{"name": "drift", "covers": ["Service"], "total": 1}],
+                            "savings_targets": [{"year": 2020, "min": 1}], "no_maaltal_increase": True,
+                            "self_financing_by": 2020})
+    q = to_query(Scenario(), d)
+    assert q == {"pools": "", "target": "", "no_maaltal": "nej", "selffin": "ingen"}
+    assert from_query(q, DS, defaults=d) == (Scenario(), [])
+    # a new horizon that leaves the defaults' years outside it, with rules of its own
+    s = Scenario.from_json({"horizon": [2021, 2023], "savings_targets": [{"year": 2022, "min": 5}],
+                            "self_financing_by": 2023,
+                            "pools": [{"name": "x", "covers": ["Anlæg"], "per_year": {"2021": 4}}]})
     assert from_query(to_query(s, d), DS, defaults=d) == (s, [])

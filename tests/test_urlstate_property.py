@@ -1,13 +1,16 @@
 """Share links reproduce the scenario, for any valid scenario (issue 10, point 4).
 
 The scenarios are drawn from the `Scenario` class's OWN fields: `scenario_strategy` reads
-`Scenario.model_fields` (and those of the nested models, `Pool` and `RiskHaircut`) and builds a
+`Scenario.model_fields` (and those of the nested models, `Pool`, `RiskHaircut`, `NamedPool` and
+`SavingsTarget`) and builds a
 strategy from each field's type and constraints (``Literal``, ``bool``, bounded ``int`` and
 ``float``, enums, tuples, dicts, nested models, ``X | None``). A field added to `Scenario` is thus
 drawn automatically; a type the builder does not know fails `test_every_scenario_field_can_be_drawn_and_varies`
 with a message naming the field. Only the fields that refer to the data (catalogues, proposal keys,
-variants) and two rules the types cannot express (the horizon is shorter than 50 years, the pool's
-years lie in the horizon) have hand-written rules, in `PATH_RULES`.
+variants, the udvalg of savings targets) and the rules the types cannot express (the horizon is shorter
+than 50 years; the pools' years, the targets' years and the self-financing year lie in the horizon; pool
+names are distinct, readable and stripped; one target per year, measure and udvalg) have hand-written
+rules, in `PATH_RULES`.
 
 Properties, for the dashboard's own defaults (`ui.sidebar.DEFAULT_SCENARIO`), `Scenario()` and any
 other valid scenario as the defaults:
@@ -76,6 +79,32 @@ def _variants(fields: Fields) -> st.SearchStrategy:
         lambda keys: st.fixed_dictionaries({k: st.sampled_from(DS.proposal(k).variant_names) for k in keys}))
 
 
+def _udvalg_of(fields: Fields) -> list[str]:
+    return sorted({ln.udvalg for c in DS.catalogues if c.id in fields["catalogues"] for p in c.proposals
+                   for ln in p.lines})
+
+
+# a pool's name: printable, without surrounding spaces (the model strips them), with the URL's separators
+POOL_NAME_CHARS = st.characters(categories=["L", "N", "P", "S"]) | st.sampled_from(list("%,:/= &#+"))
+POOL_NAMES = st.text(POOL_NAME_CHARS, min_size=1, max_size=20).map(str.strip).filter(bool)
+
+
+def _pools(fields: Fields) -> st.SearchStrategy:
+    """Named pools (`NamedPool`, each drawn from its own fields) with different names."""
+    one = strategy_for(scenario_module.NamedPool, "pools[]", fields=fields)
+    return st.lists(one, max_size=MAX_ITEMS, unique_by=lambda p: p["name"]).map(tuple)
+
+
+def _targets(fields: Fields) -> st.SearchStrategy:
+    """Savings targets (`SavingsTarget`, each drawn from its own fields), one per (year, measure, udvalg)."""
+    one = strategy_for(scenario_module.SavingsTarget, "savings_targets[]", fields=fields)
+    return st.lists(one, max_size=MAX_ITEMS, unique_by=lambda t: (t["year"], t["measure"], t["udvalg"])).map(tuple)
+
+
+def _in_horizon(fields: Fields) -> st.SearchStrategy:
+    return st.integers(*fields["horizon"])
+
+
 # path -> strategy from the fields drawn before (fields are drawn in `ORDER`); every other field and
 # part of a field is drawn from its type
 PATH_RULES: dict[str, Callable[[Fields], st.SearchStrategy]] = {
@@ -87,6 +116,15 @@ PATH_RULES: dict[str, Callable[[Fields], st.SearchStrategy]] = {
     "force_in": lambda f: _some_of(_keys_of(f)),
     "force_out": lambda f: _some_of([k for k in _keys_of(f) if k not in f["force_in"]]),
     "variants": _variants,
+    "pools": _pools,  # different names
+    "pools[].name": lambda f: POOL_NAMES,
+    "pools[].covers": lambda f: st.lists(st.sampled_from(typing.get_args(scenario_module.PoolCoverName)),
+                                         min_size=1, unique=True).map(tuple),
+    "pools[].per_year (key)": _in_horizon,  # a pool's years lie in the horizon
+    "savings_targets": _targets,  # one target per year, measure and udvalg
+    "savings_targets[].year": _in_horizon,
+    "savings_targets[].udvalg": lambda f: st.none() | st.sampled_from(_udvalg_of(f)),  # an udvalg of the data
+    "self_financing_by": lambda f: st.none() | _in_horizon(f),
 }
 FIRST = ("catalogues", "horizon", "force_in")
 ORDER = (*FIRST, *(n for n in Scenario.model_fields if n not in FIRST))

@@ -8,6 +8,9 @@ Every number a person types goes through `ui.numbers.number_field` or `portfolio
 are typed and shown in mio. kr.; the scenario holds them in 1.000 kr. The only hard bound on the
 pool is the core's `portfolio.scenario.pool_limit`; a pool larger than all proposals' investments
 together (`portfolio.scenario.all_investments`) is allowed, with a warning next to the field.
+
+The investeringsmodel's own rules (named pools, savings targets, no rising måltal, self-financing)
+are the section "Investeringsmodellens regler" in `ui.model_rules`, read and written back like the rest.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from portfolio.scenario import (
 )
 from portfolio.urlstate import HORIZON_SLIDER_RANGE
 
+from .model_rules import apply_rules, objective_hint, rules_section
 from .numbers import TEXT, number_field
 from .text import md
 
@@ -214,8 +218,10 @@ def settings_sidebar(ds: DataSet, max_pool_mio: float) -> tuple[dict, list[str]]
                         help="De budgetår, som puljen, målet og nøgletallene gælder for.")
     objective = sb.radio("Mål for optimeringen", list(OBJECTIVE_LABELS), format_func=OBJECTIVE_LABELS.get,
                          key="objective",
-                         help="Optimeringen vælger de forslag, der giver den største besparelse målt på denne måde. "
-                              "Besparelser vises negative, som i forslagene.")
+                         help="Optimeringen vælger de forslag, der giver den største besparelse målt på denne måde "
+                              "(eller, med 'Mindst mulig investering fra puljerne', den mindste investering, der "
+                              "opfylder reglerne, fx et besparelseskrav). Besparelser vises negative, som i forslagene.")
+    objective_note = sb.container()  # filled once the savings targets are read
     npv_off = objective != "npv"
     discount = number_field("Diskonteringsrente (%)", "discount", 0.0, 100.0, errors=errors, container=sb,
                             disabled=npv_off, help="Bruges kun, når målet er nutidsværdi. Fx 3,5.")
@@ -318,6 +324,10 @@ def settings_sidebar(ds: DataSet, max_pool_mio: float) -> tuple[dict, list[str]]
     solver = sb.radio("Løser", ["highs", "cbc"], format_func=SOLVER_LABELS.get, key="solver",
                       horizontal=True, help="Begge finder det bevist optimale valg; HiGHS er hurtigst.")
 
+    model_rules = rules_section(sb, ds, cats, horizon, limit, invest, errors, pool_limit_text)
+    if hint := objective_hint(objective, model_rules):
+        objective_note.caption(hint)
+
     price_index: dict[str, float] = {}
     with sb.expander("Pris- og lønindeks"):
         price_index = _price_index_editor(ds, errors)
@@ -334,7 +344,7 @@ def settings_sidebar(ds: DataSet, max_pool_mio: float) -> tuple[dict, list[str]]
         "pool": pool_json, "pool_covers": covers, "max_risk": max_risk or None, "max_risky_share": share,
         "risk_haircut": hc, "max_payback_years": payback or None, "dependencies": bool(deps), "solver": solver,
         "alignment": alignment, "price_index": price_index, "extend_permanent": bool(extend),
-        "time_limit": time_limit,
+        "time_limit": time_limit, **model_rules,
     }, errors
 
 
@@ -421,6 +431,7 @@ def apply_scenario(scenario: Scenario) -> None:
     ss["extend_permanent"] = s.extend_permanent
     ss["time_limit"] = float(s.time_limit)
     ss["seed_price_index"] = {str(y): v for y, v in s.price_index.items()}
+    apply_rules(s)
     ss.pop("price_index_read", None)
     for key in NUMBER_KEYS:  # the fields show the new values, and a pending typing error is gone
         ss.pop(key + TEXT, None)

@@ -3,6 +3,8 @@ beyond arranging figures for display."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 import streamlit as st
 
@@ -12,10 +14,16 @@ from portfolio.figures import investment, permanent, variant_figures
 from portfolio.flows import Flows
 from portfolio.keyfigures import KeyFigures
 from portfolio.model import DataSet, Proposal
-from portfolio.optimiser import CODE_LABELS, Code, Result, apply_patch
+from portfolio.optimiser import CODE_LABELS, Code, Result, RuleFigure, apply_patch
 from portfolio.prices import KIND_ASSUMED, KIND_OES
 from portfolio.register import KIND_PAYBACK, Discrepancy
-from portfolio.scenario import OBJECTIVE_LABELS, Scenario, ScenarioError, flow_settings
+from portfolio.scenario import (
+    MINIMISED_OBJECTIVES,
+    OBJECTIVE_LABELS,
+    Scenario,
+    ScenarioError,
+    flow_settings,
+)
 from portfolio.tables import tabel1
 
 from . import charts
@@ -62,7 +70,7 @@ def _arrow(delta: str | None) -> str:
 
 
 def key_figures(kf: KeyFigures, prev: KeyFigures | None, n_in_scope: int, scenario: Scenario,
-                objective: float | None = None) -> None:
+                objective: float | None = None, rule_figures: Sequence[RuleFigure] = ()) -> None:
     """The six key figures in mio. kr. (1 decimal), each with its change since the previous
     portfolio (with its unit) once there has been a change."""
     y0, y1 = kf.years[0], kf.years[-1]
@@ -104,16 +112,29 @@ def key_figures(kf: KeyFigures, prev: KeyFigures | None, n_in_scope: int, scenar
                  for y, lim in sorted(pool.per_year_limit.items())]
         st.caption("Pulje pr. år, brugt af grænse (mio. kr.): " + " · ".join(parts))
     if objective is not None:
-        # the maximised value (savings positive) in the product's sign: savings negative
-        haircut = any(v > 0 for v in scenario.risk_haircut.by_rank())
+        # the maximised value (savings positive) in the product's sign: savings negative; min_pool
+        # is the pool investment itself (positive)
+        haircut = any(v > 0 for v in scenario.risk_haircut.by_rank()) and scenario.objective not in MINIMISED_OBJECTIVES
+        sign = "investering fra puljerne" if scenario.objective in MINIMISED_OBJECTIVES else "besparelser negative"
         st.caption(f"Optimeringens mål: {OBJECTIVE_LABELS[scenario.objective].lower()}"
                    f"{' (forventet værdi efter risikofradrag)' if haircut else ''} = "
                    f"{fmt.tal(fmt.shown_objective(objective) / 1000, 1)} mio. kr. "
-                   f"({kf.price_level_year} p/l; besparelser negative).")
+                   f"({kf.price_level_year} p/l; {sign}).")
+    if rule_figures:
+        st.caption(md("Reglernes beløb, porteføljen mod grænsen (" + fmt.mio_unit(kf.price_level_year) + "): "
+                      + " · ".join(rule_room_text(f) for f in rule_figures)))
     st.caption(f"Alle beløb i {fmt.mio_unit(kf.price_level_year)}; besparelser er negative. "
                "Ændringerne under tallene er i forhold til porteføljen før den seneste ændring.")
     if kf.conversions:
         st.caption(md(conversions_text(kf)))
+
+
+def rule_room_text(f: RuleFigure) -> str:
+    """One rule on an amount with the portfolio's value and the room left, in the product's sign:
+    "puljen 'drift' i alt (12,0 mio. kr.): brugt 9,40 (luft 2,60)"; a savings target's amount is a saving,
+    so negative: "Socialudvalgets krav …: besparelse -30,73 (luft 10,73)"."""
+    what, value = f.shown
+    return f"{f.label}: {what} {fmt.tal(value / 1000, TABLE_DECIMALS)} (luft {fmt.tal(f.slack / 1000, TABLE_DECIMALS)})"
 
 
 def conversions_text(kf: KeyFigures) -> str:
@@ -459,6 +480,7 @@ def infeasible(result: Result, scenario: Scenario | None = None, titles: dict[st
         return
     titles = titles or {}
     label = OBJECTIVE_LABELS[scenario.objective].lower()
+    sign = "investering fra puljerne" if scenario.objective in MINIMISED_OBJECTIVES else "besparelse negativ"
     with st.container(border=True, key="repairs"):
         st.markdown("**Ændringer, der er afprøvet og giver en løsning** (hver er den mindste ændring, der "
                     "virker; beløb i " + fmt.mio_unit(scenario.base_year) + ")")
@@ -466,7 +488,7 @@ def infeasible(result: Result, scenario: Scenario | None = None, titles: dict[st
             items = [f"{k}{f' ({v})' if v else ''} {short_title(titles.get(k, ''), 32)}" for k, v in rep.selected]
             shown = fmt.mio(fmt.shown_objective(rep.objective))
             c1, c2 = st.columns([5, 1.4], vertical_alignment="center")
-            c1.markdown(f"{n}. **{md(rep.text)}**  \nMål ({md(label)}): {shown} (besparelse negativ) · "
+            c1.markdown(f"{n}. **{md(rep.text)}**  \nMål ({md(label)}): {shown} ({sign}) · "
                         f"portefølje med {len(items)} forslag: " + (md("; ".join(items)) if items else "ingen forslag"))
             c2.button("Brug denne løsning", key=f"repair_{n}", on_click=_use_repair,
                       args=(scenario.to_json(), rep.scenario_patch), type="primary" if n == 1 else "secondary",

@@ -18,7 +18,7 @@ from portfolio.alternatives import Alternative, adopt, alternatives
 from portfolio.frontier import Frontier, FrontierPoint, pool_frontier, pool_max_of
 from portfolio.model import DataSet
 from portfolio.optimiser import Result, build_instance
-from portfolio.scenario import OBJECTIVE_LABELS, Scenario
+from portfolio.scenario import MINIMISED_OBJECTIVES, OBJECTIVE_LABELS, Scenario
 from portfolio.simulation import DEFAULT_SPREADS, RiskSpread, SimulationResult, simulate
 from portfolio.toggles import TogglePrice, toggle_prices
 
@@ -31,28 +31,31 @@ MAX_FRONTIER_POINTS = 400  # round steps of one frontier on screen
 STATUS_WORDS = {"infeasible": "ingen portefølje overholder reglerne", "time_limit": "ikke bevist: tidsgrænse"}
 
 
-def _change(d: float, what: str) -> str:
-    """'+1,20 mio. kr. at tage med (mindre besparelse)': the objective's change in the product's sign."""
+def _change(d: float, what: str, minimised: bool = False) -> str:
+    """'+1,20 mio. kr. at tage med (mindre besparelse)': the objective's change in the product's sign
+    (min_pool: '+1,20 mio. kr. at tage med (mere investering fra puljerne)')."""
     shown = charts.signed_mio(fmt.shown_objective(d), plus=True)
+    if minimised:
+        return f"{shown}{' ' + what if what else ''} ({'mere' if d < 0 else 'mindre'} investering fra puljerne)"
     return f"{shown}{' ' + what if what else ''} ({'mindre' if d < 0 else 'større'} besparelse)"
 
 
-def price_text(tp: TogglePrice) -> str:
+def price_text(tp: TogglePrice, minimised: bool = False) -> str:
     """The price of one toggle, in the product's sign (a cost positive, a gain negative):
     '+1,20 mio. kr. at tage med (mindre besparelse)' and its siblings (`tp.delta` in 1.000 kr., savings
-    positive)."""
+    positive). `minimised`: the objective is min_pool, so a change is more or less pool investment."""
     d = tp.delta
     if tp.action == "force_in":
         if d is None:
             return "Kan ikke tages med (regler)"
-        return "Kan tages med uden tab" if abs(d) < EPS else _change(d, "at tage med")
+        return "Kan tages med uden tab" if abs(d) < EPS else _change(d, "at tage med", minimised)
     if tp.action == "force_out":
         if d is None:
             return "Kan ikke tages fra (regler)"
-        return "Kan tages fra uden tab" if abs(d) < EPS else _change(d, "at tage fra")
+        return "Kan tages fra uden tab" if abs(d) < EPS else _change(d, "at tage fra", minimised)
     if d is None:
         return "Låst: frigivelse kan ikke beregnes"
-    return "Låst: frigivelse ændrer intet" if abs(d) < EPS else "Låst: frigivelse giver " + _change(d, "")
+    return "Låst: frigivelse ændrer intet" if abs(d) < EPS else "Låst: frigivelse giver " + _change(d, "", minimised)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -173,9 +176,12 @@ def alternatives_section(ds: DataSet, ds_token: str, scenario: Scenario, result:
         return
     alts = alternatives_cached(scenario.cache_key(), k, round(tol, 9), ds_token, ds)
     name = OBJECTIVE_LABELS[scenario.objective]
+    minimised = scenario.objective in MINIMISED_OBJECTIVES  # min_pool: the pool investment, positive
+    worse = "mere investering fra puljerne" if minimised else "mindre besparelse"
     if alts.optimum is not None:
         st.markdown(f"Det optimale: {md(name.lower())} **{md(charts.signed_mio(fmt.shown_objective(alts.optimum)))}** "
-                    f"({md(fmt.mio_unit(scenario.base_year))}; besparelse negativ).")
+                    f"({md(fmt.mio_unit(scenario.base_year))}; "
+                    f"{'investering fra puljerne' if minimised else 'besparelse negativ'}).")
     st.markdown("Det optimale valg er **entydigt**." if alts.unique else
                 "Der findes **andre porteføljer med præcis samme mål** – valget mellem dem er politisk.")
     if not alts.items:
@@ -183,7 +189,7 @@ def alternatives_section(ds: DataSet, ds_token: str, scenario: Scenario, result:
     for a in alts.items:
         c = st.columns([1, 3, 3, 3, 2])
         c[0].markdown(f"**Nr. {a.rank}**")
-        gap = (f"{charts.signed_mio(a.gap, plus=True)} mod det optimale ({fmt.pct(a.gap_share, 1)} mindre besparelse)"
+        gap = (f"{charts.signed_mio(a.gap, plus=True)} mod det optimale ({fmt.pct(a.gap_share, 1)} {worse})"
                if a.gap > EPS else "samme mål som det optimale")
         c[1].markdown(f"{md(name)}: **{md(charts.signed_mio(fmt.shown_objective(a.objective)))}**  \n{md(gap)}")
         c[2].markdown(f"**Ind:** {md(_labels(a.added))}")
@@ -192,8 +198,10 @@ def alternatives_section(ds: DataSet, ds_token: str, scenario: Scenario, result:
                     help="Lås porteføljen til dette alternativ (tvinger forslagene med og fra).")
     if alts.items:
         st.caption(f"Alternativer inden for {fmt.pct(tol, 1)} af det optimale mål, bedste først. Beløb i "
-                   f"{fmt.mio_unit(scenario.base_year)}; besparelser er negative, så et alternativ har en højere "
-                   "(mindre negativ) værdi end det optimale.")
+                   f"{fmt.mio_unit(scenario.base_year)}; " + (
+                       "et alternativ bruger mere af puljerne end det optimale." if minimised else
+                       "besparelser er negative, så et alternativ har en højere (mindre negativ) værdi end det "
+                       "optimale."))
 
 
 def robustness_section(ds: DataSet, ds_token: str, scenario: Scenario, result: Result) -> None:

@@ -40,7 +40,16 @@ from .instance import (
 )
 from .milp import RawSolution, available_solvers, solve_model
 from .repairs import Repair, apply_patch, find_repairs
-from .result import CODE_LABELS, Code, Conflict, ItemStatus, Result, check_selection, result_from
+from .result import (
+    CODE_LABELS,
+    Code,
+    Conflict,
+    ItemStatus,
+    Result,
+    RuleFigure,
+    check_selection,
+    result_from,
+)
 from .reusable import ReusableModel
 from .rules import (
     KINDS,
@@ -88,6 +97,7 @@ __all__ = [
     "ItemStatus",
     "Conflict",
     "Result",
+    "RuleFigure",
     "result_from",
     "check_selection",
     "ReusableModel",

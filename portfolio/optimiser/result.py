@@ -94,6 +94,17 @@ class RuleFigure:
         """How far the amount is from the limit (>= 0 when the rule holds)."""
         return self.limit - self.value if self.upper else self.value - self.limit
 
+    @property
+    def shown(self) -> tuple[str, float]:
+        """The amount as people read it, in the product's sign: (what, amount). A savings target's
+        amount is a saving, so negative: ("besparelse", -30.725); a pool's ("brugt", 9.400); the
+        self-financing and måltal rules' ("nettoeffekt", …)."""
+        if not self.upper:
+            return "besparelse", -self.value
+        if self.rule.kind in ("self_financing", "no_maaltal_increase"):
+            return "nettoeffekt", self.value
+        return "brugt", self.value
+
     def to_json(self) -> dict[str, Any]:
         return {**_rule_json(self.rule), "label": self.label, "value": fmt.json_number(self.value),
                 "limit": fmt.json_number(self.limit), "bound": "max" if self.upper else "min"}
