@@ -368,13 +368,21 @@ def _pool_amounts(text: str, name: str) -> dict[str, float]:
     return out
 
 
-def _pools(text: str) -> list[dict[str, Any]]:
-    """Named pools, ``name:covers:total:per_year`` separated by ``,`` (see `_pools_text`)."""
-    out: list[dict[str, Any]] = []
+def _records(text: str, form: str) -> list[list[str]]:
+    """The ``,``-separated records of four ``:``-separated (still escaped) fields; `form` says how to write one."""
+    out = []
     for part in text.split(",") if text != "" else []:
         fields = part.split(":")
         if len(fields) != 4:
-            raise _Bad(f"'{_show(unquote(part))}' skal skrives som {_POOL_FORMAT}")
+            raise _Bad(f"'{_show(unquote(part))}' skal skrives som {form}")
+        out.append(fields)
+    return out
+
+
+def _pools(text: str) -> list[dict[str, Any]]:
+    """Named pools, ``name:covers:total:per_year`` separated by ``,`` (see `_pools_text`)."""
+    out: list[dict[str, Any]] = []
+    for fields in _records(text, _POOL_FORMAT):
         name, covers, total, years = (unquote(fields[0]), fields[1], unquote(fields[2]), fields[3])
         cover_names = [unquote(c) for c in covers.split("/")] if covers != "" else []
         unknown = [c for c in cover_names if c not in _POOL_COVERS]
@@ -389,10 +397,7 @@ def _pools(text: str) -> list[dict[str, Any]]:
 def _targets(text: str) -> list[dict[str, Any]]:
     """Savings targets, ``year:min:measure:udvalg`` separated by ``,`` (see `_targets_text`)."""
     out: list[dict[str, Any]] = []
-    for part in text.split(",") if text != "" else []:
-        fields = part.split(":")
-        if len(fields) != 4:
-            raise _Bad(f"'{_show(unquote(part))}' skal skrives som {_TARGET_FORMAT}")
+    for fields in _records(text, _TARGET_FORMAT):
         year, amount, measure, udvalg = (unquote(f) for f in fields)
         kind = _MEASURES.get(measure.strip().lower())
         if kind is None:

@@ -48,6 +48,12 @@ def indices(inst: Instance, selected) -> list[int]:
 
 # --- toggle prices ---------------------------------------------------------------------------------
 
+# the investeringsmodel's rules together (named pools, a savings target, no rising måltal, self-financing)
+MODEL_RULES = {"pools": [{"name": "drift", "covers": ["Service"], "total": 12000, "per_year": {"2020": 5000}},
+                         {"name": "anlæg", "covers": ["Anlæg"], "total": 3000}],
+               "savings_targets": [{"year": 2021, "min": 20000, "udvalg": "Socialudvalget"}],
+               "no_maaltal_increase": True, "self_financing_by": 2021}
+
 PRICE_SCENARIOS = {
     "pulje 20.000": {"pool": {"total": 20000}},
     "ingen pulje": {},
@@ -56,11 +62,7 @@ PRICE_SCENARIOS = {
     "pulje pr. år + risikoandel": {"pool": {"total": 30000, "per_year": {"2019": 9000}}, "max_risky_share": 0.4},
     "npv og tilbagebetaling": {"objective": "npv", "max_payback_years": 3, "pool": {"total": 15000},
                                "variants": {"SI05": "Model 2"}},
-    "investeringsmodellen": {"pools": [{"name": "drift", "covers": ["Service"], "total": 12000,
-                                        "per_year": {"2020": 5000}},
-                                       {"name": "anlæg", "covers": ["Anlæg"], "total": 3000}],
-                             "savings_targets": [{"year": 2021, "min": 20000, "udvalg": "Socialudvalget"}],
-                             "no_maaltal_increase": True, "self_financing_by": 2021},
+    "investeringsmodellen": MODEL_RULES,
     "billigste vej til kravet": {"objective": "min_pool",
                                  "savings_targets": [{"year": 2021, "min": 20000, "measure": "varig"}]},
 }
@@ -196,11 +198,7 @@ ALT_SCENARIOS = {
     "pulje pr. år + risikoandel": {"pool": {"total": 30000, "per_year": {"2019": 9000}}, "max_risky_share": 0.4},
     "varianter og tvang": {"pool": {"total": 12000}, "force_in": ["HA08"], "force_out": ["BU05"],
                            "variants": {"SI05": "Model 2"}, "max_risk": "middel"},
-    "investeringsmodellen": {"pools": [{"name": "drift", "covers": ["Service"], "total": 12000,
-                                        "per_year": {"2020": 5000}},
-                                       {"name": "anlæg", "covers": ["Anlæg"], "total": 3000}],
-                             "savings_targets": [{"year": 2021, "min": 20000, "udvalg": "Socialudvalget"}],
-                             "no_maaltal_increase": True, "self_financing_by": 2021},
+    "investeringsmodellen": MODEL_RULES,
     "billigste vej til kravet": {"objective": "min_pool",
                                  "savings_targets": [{"year": 2021, "min": 40000, "measure": "varig"}]},
 }

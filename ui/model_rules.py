@@ -22,10 +22,11 @@ import pandas as pd
 import streamlit as st
 
 from portfolio import fmt
-from portfolio.fmt import NumberError, parse_number
+from portfolio.fmt import NumberError
 from portfolio.model import INNOVATION_POOL, DataSet, Styring
 from portfolio.scenario import MAX_NAME_LENGTH, MAX_POOLS, MAX_TARGETS, Scenario
 
+from .numbers import read_amount
 from .text import md
 
 COVER_NAMES: tuple[str, ...] = (*(s.value for s in Styring), INNOVATION_POOL)
@@ -55,18 +56,6 @@ def _blank(value: object) -> bool:
 
 def _text(value: object) -> str:
     return "" if _blank(value) else str(value).strip()
-
-
-def _amount(text: str, what: str) -> float:
-    """An amount in mio. kr. (at least 0) typed in Danish format; `NumberError` starting with `what`."""
-    try:
-        v = parse_number(text)
-    except NumberError as e:
-        raise NumberError(f"{what} er ikke et beløb: {e}") from None
-    if v < 0:
-        raise NumberError(f"{what} kan ikke være negativ ({fmt.tal_exact(v)} mio. kr.): skriv 0 eller et "
-                          "positivt beløb i mio. kr.")
-    return v
 
 
 def udvalg_names(ds: DataSet, catalogues: list[str]) -> list[str]:
@@ -187,7 +176,7 @@ def _pools_editor(years: list[int], limit: float, invest: float, errors: list[st
             if not cells[col]:
                 continue
             try:
-                v = _amount(cells[col], f"{where}, kolonnen '{col}'")
+                v = read_amount(cells[col], f"{where}, kolonnen '{col}'")
             except NumberError as e:
                 bad.append(str(e))
                 continue
@@ -265,7 +254,7 @@ def _targets_editor(years: list[int], udvalg: list[str], errors: list[str]) -> l
             bad.append(f"{where}, kolonnen '{MIN}': skriv den mindste besparelse i mio. kr., fx 20.")
         else:
             try:
-                amount = round(_amount(cells[MIN], f"{where}, kolonnen '{MIN}'") * 1000, 3)
+                amount = round(read_amount(cells[MIN], f"{where}, kolonnen '{MIN}'") * 1000, 3)
             except NumberError as e:
                 bad.append(str(e))
         measure = measures.get(cells[MEASURE] or MEASURE_LABELS["maaltal"])

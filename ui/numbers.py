@@ -27,6 +27,19 @@ ERROR = "__error"
 _SHOWN = "__shown"
 
 
+def read_amount(text: str, what: str) -> float:
+    """An amount in mio. kr. a person typed (Danish format, see `portfolio.fmt.parse_number`), at least 0.
+    Raises `NumberError` with a Danish message that starts with `what` (e.g. "Puljen i alt")."""
+    try:
+        v = parse_number(text)
+    except NumberError as e:
+        raise NumberError(f"{what} er ikke et beløb: {e}") from None
+    if v < 0:
+        raise NumberError(f"{what} kan ikke være negativ ({fmt.tal_exact(v)} mio. kr.): skriv 0 eller et "
+                          "positivt beløb i mio. kr.")
+    return v
+
+
 def shown_text(value: float, decimals: int = 6) -> str:
     """The text a number field shows for `value`: Danish, as few decimals as show it exactly."""
     return fmt.tal_exact(float(value), decimals)

@@ -36,7 +36,7 @@ from portfolio.scenario import (
 from portfolio.urlstate import HORIZON_SLIDER_RANGE
 
 from .model_rules import apply_rules, objective_hint, rules_section
-from .numbers import TEXT, number_field
+from .numbers import TEXT, number_field, read_amount
 from .text import md
 
 RISK_LIMITS = {"": "Ingen grænse", "lav": "Kun lav risiko", "middel": "Højst middel risiko", "høj": "Alle (også høj)"}
@@ -62,19 +62,6 @@ DEFAULTS: dict[str, object] = {
 def mio_text(v: float) -> str:
     """Danish text of an amount in mio. kr., exact to the krone: as many decimals as needed (1 to 6)."""
     return fmt.tal_exact(v, 6, min_decimals=1)
-
-
-def read_amount(text: str, what: str) -> float:
-    """An amount in mio. kr. a person typed (Danish format, see `portfolio.fmt.parse_number`), at least 0.
-    Raises `NumberError` with a Danish message that starts with `what` (e.g. "Puljen i alt")."""
-    try:
-        v = parse_number(text)
-    except NumberError as e:
-        raise NumberError(f"{what} er ikke et beløb: {e}") from None
-    if v < 0:
-        raise NumberError(f"{what} kan ikke være negativ ({fmt.tal_exact(v)} mio. kr.): skriv 0 eller et "
-                          "positivt beløb i mio. kr.")
-    return v
 
 
 def _floor1(mio: float) -> float:

@@ -20,19 +20,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from .. import fmt
-from ..fmt import mio_at_least, mio_exact
 from .instance import Instance, Item
 from .milp import solve_model
 from .result import Conflict
-from .rules import BY_KIND, RISK_NAMES, RISKY_FROM, Rule, capitalised, join_names, rule_label
+from .rules import BY_KIND, PHRASE_ORDER, RISKY_FROM, Rule, join_names, rule_label
 
 _EPS = 1e-7
-
-
-# the kinds `_phrase` words itself; every other kind is worded by its own `conflict_text`
-_OWN_WORDS = frozenset({"pool_total", "pool_year", "max_risk", "max_payback", "risky_share", "dependency", "pinned",
-                        "force_out", "force_in"})
 
 
 def pl_text(inst: Instance) -> str:
@@ -180,163 +173,76 @@ def _requires(inst: Instance, key: str) -> tuple[str, ...]:
     return inst.items[idx[0]].requires if idx and inst.rules.dependencies else ()
 
 
-def _phrase(inst: Instance, core: list[Rule], every: list[Rule], oracle: Oracle) -> Conflict:
-    r = inst.rules
-    pl = pl_text(inst)
-    forced, via = _must(core)
-    forced_set = set(forced)
-    mentioned: set[str] = set()
-    sentences: list[str] = []
-    kinds = {x.kind for x in core}
+class _Phrasing:
+    """The conflict being worded, as the rule kinds' `conflict_sentences` use it (`rules.Phrasing`)."""
 
-    # The context for "the least X needed": the conflict's other rules, widened with every
-    # forced-in proposal, dependency and pinned variant when that stays feasible, so the amount
-    # covers all the proposals the user forced in.
-    def context(rule: Rule) -> tuple[list[Rule], set[str]]:
-        ctx = [x for x in core if x != rule]
-        wide = ctx + [x for x in every if x.kind in ("force_in", "dependency", "pinned") and x not in ctx]
-        if len(wide) > len(ctx) and oracle.infeasible(wide) is False:
+    def __init__(self, inst: Instance, core: list[Rule], every: list[Rule], oracle: Oracle) -> None:
+        self.inst = inst
+        self.core = core
+        self.every = every
+        self.oracle = oracle
+        self.forced, self.via = _must(core)
+        self.mentioned: set[str] = set()
+
+    def context(self, rule: Rule) -> tuple[list[Rule], set[str]]:
+        """The context for "the least X needed": the conflict's other rules, widened with every
+        forced-in proposal, dependency and pinned variant when that stays feasible, so the amount
+        covers all the proposals the user forced in (and the forced keys of that context)."""
+        ctx = [x for x in self.core if x != rule]
+        wide = ctx + [x for x in self.every if x.kind in ("force_in", "dependency", "pinned") and x not in ctx]
+        if len(wide) > len(ctx) and self.oracle.infeasible(wide) is False:
             return wide, {x.key for x in wide if x.kind == "force_in"}
-        return ctx, forced_set
+        return ctx, set(self.forced)
 
-    def pool_sentence(rule: Rule) -> None:
-        if rule.kind == "pool_total":
-            use = [it.pool_total for it in inst.items]
-            cap = r.pool_total or 0.0
-        else:
-            n = inst.years.index(rule.year)
-            use = [it.pool_investment[n] for it in inst.items]
-            cap = inst.pool_year_amount(rule.year)
-        ctx, fset = context(rule)
-        found = oracle.minimum(ctx, use)
-        if found is None:
-            where = "i alt" if rule.kind == "pool_total" else f"i {rule.year}"
-            sentences.append(f"Puljen {where} ({mio_exact(cap)}) rækker ikke til de tvungne forslag.")
-            mentioned.update(forced)
-            return
-        need, chosen = found
-        who = _subject(inst, chosen, use, fset)
-        mentioned.update(inst.items[i].key for i in chosen if use[i] > _EPS)
-        if rule.kind == "pool_total":
-            # the sentence ends with the unit's own full stop ("... 5,0 mio. kr.")
-            sentences.append(f"{capitalised(who)} kræver mindst {mio_at_least(need)} ({pl}) af puljen, "
-                             f"men puljen er {mio_exact(cap)}")
-        else:
-            sentences.append(f"Puljen i {rule.year} er {mio_exact(cap)}, men {who} kræver mindst "
-                             f"{mio_at_least(need)} ({pl}) i {rule.year}.")
+    def least(self, rule: Rule, coefs: Sequence[float]) -> tuple[float, tuple[int, ...], set[str]] | None:
+        ctx, fset = self.context(rule)
+        found = self.oracle.minimum(ctx, coefs)
+        return None if found is None else (found[0], found[1], fset)
 
-    def bound_sentence(rule: Rule) -> None:
-        """A rule kind's own sentence (`RuleKind.conflict_text`) with the least (upper bound) or
-        largest (lower bound) value of its amount under the conflict's other rules."""
-        kind = BY_KIND[rule.kind]
-        b = kind.bound(inst, rule)
-        if b is None:
-            sentences.append(kind.conflict_text(inst, rule, None, ""))
-            return
-        ctx, fset = context(rule)
-        coefs = list(b.coefs) if b.upper else [-c for c in b.coefs]
-        found = oracle.minimum(ctx, coefs)
-        if found is None:
-            sentences.append(kind.conflict_text(inst, rule, None, ""))
-            mentioned.update(forced)
-            return
-        value, chosen = found
-        who = _subject(inst, chosen, b.coefs, fset) if b.upper else ""
-        if b.upper:
-            mentioned.update(inst.items[i].key for i in chosen if b.coefs[i] > _EPS)
-        sentences.append(kind.conflict_text(inst, rule, value if b.upper else -value, who))
+    def subject(self, chosen: Sequence[int], use: Sequence[float], forced: set[str]) -> str:
+        return _subject(self.inst, chosen, use, forced)
 
-    def allowed(key: str, rule: Rule) -> list[int]:
+    def _allowed(self, key: str, rule: Rule) -> list[int]:
         """Items of `key` that the conflict's other rules leave selectable."""
-        out = set(inst.by_key.get(key, ()))
-        for x in core:
+        out = set(self.inst.by_key.get(key, ()))
+        for x in self.core:
             if x != rule:
-                out -= inst.excluded_by(x)
+                out -= self.inst.excluded_by(x)
         return sorted(out)
 
-    def limit_sentences(rule: Rule, bad: Callable[[Item], bool], say: Callable[[Item], str],
-                        generic: str) -> None:
-        hit = False
-        for key in [*forced, *via]:
-            idx = allowed(key, rule) or list(inst.by_key.get(key, ()))
+    def blocked(self, rule: Rule, bad: Callable[[Item], bool], say: Callable[[Item], str], generic: str) -> list[str]:
+        """A sentence for each forced (or required) proposal that `rule` excludes whatever variant:
+        "TV01 er tvunget med, men har risiko høj over …"; else `generic`."""
+        out = []
+        inst, forced = self.inst, set(self.forced)
+        for key in [*self.forced, *self.via]:
+            idx = self._allowed(key, rule) or list(inst.by_key.get(key, ()))
             if idx and all(bad(inst.items[i]) for i in idx):
                 it = min((inst.items[i] for i in idx), key=lambda it: (it.risk, it.payback or 10**6))
-                who = f"{key} er tvunget med, men" if key in forced_set else f"{key}, som {via[key]} kræver,"
-                sentences.append(f"{who} {say(it)}.")
-                mentioned.update({key, via.get(key, key)})
-                hit = True
-        if not hit:
-            sentences.append(generic)
+                who = f"{key} er tvunget med, men" if key in forced else f"{key}, som {self.via[key]} kræver,"
+                out.append(f"{who} {say(it)}.")
+                self.mentioned.update({key, self.via.get(key, key)})
+        return out or [generic]
 
-    for rule in core:
-        if rule.kind in ("pool_total", "pool_year"):
-            pool_sentence(rule)
-        elif rule.kind not in _OWN_WORDS:
-            bound_sentence(rule)
-    if "max_risk" in kinds:
-        mx = RISK_NAMES[r.max_risk or 0]
-        limit_sentences(Rule("max_risk"), lambda it: it.risk > (r.max_risk or 0),
-                        lambda it: f"har risiko {it.risk_name} over den højeste tilladte ({mx})",
-                        f"Den højeste tilladte risiko er {mx}, og den udelukker forslag, som de andre regler kræver.")
-    if "max_payback" in kinds:
-        lim = fmt.years_text(r.max_payback)
+    def least_risky_share(self, rule: Rule) -> tuple[float, float, float, tuple[int, ...]] | None:
+        return _least_share(self.inst, [x for x in self.core if x != rule], self.oracle)
 
-        def say_payback(it: Item) -> str:
-            if it.payback is None:
-                return f"tilbagebetaler ikke investeringen inden for sin tabel (grænsen er {lim})"
-            return f"har en tilbagebetalingstid på {fmt.years_text(it.payback)}, over grænsen på {lim}"
 
-        limit_sentences(Rule("max_payback"), lambda it: it.payback is None or it.payback > (r.max_payback or 0),
-                        say_payback,
-                        f"Tilbagebetalingsreglen ({lim}) udelukker forslag, som de andre regler kræver.")
-    if "risky_share" in kinds:
-        sentences.append(_risky_share_sentence(inst, core, oracle, forced_set, mentioned))
+def _phrase(inst: Instance, core: list[Rule], every: list[Rule], oracle: Oracle) -> Conflict:
+    """A conflict in words: each rule kind's `conflict_sentences`, the rules on an amount first in
+    the conflict's order, then `rules.PHRASE_ORDER`."""
+    ph = _Phrasing(inst, core, every, oracle)
+    sentences: list[str] = []
     for rule in core:
-        if rule.kind != "dependency":
-            continue
-        a, b = rule.key, rule.other
-        who = f"{a} er tvunget med og kræver" if a in forced_set else f"{a} kræver"
-        if b not in inst.by_key:
-            sentences.append(f"{who} {b}, som ikke er med i de valgte kataloger.")
-        elif Rule("force_out", key=b) in core:
-            sentences.append(f"{who} {b}, som er valgt fra.")
-        elif b in mentioned:
-            continue
-        else:
-            sentences.append(f"{who} {b}.")
-        mentioned.update({a, b})
-    for rule in core:
-        if rule.kind == "pinned":
-            sentences.append(f"{rule.key} er låst til varianten {rule.other}.")
-            mentioned.add(rule.key)
-    for rule in core:
-        if rule.kind == "force_out" and rule.key not in mentioned:
-            sentences.append(f"{rule.key} er tvunget fra.")
-            mentioned.add(rule.key)
-    loose = [k for k in forced if k not in mentioned]
-    if loose:
-        sentences.append(f"{join_names(loose)} {'er' if len(loose) == 1 else 'er alle'} tvunget med.")
+        kind = BY_KIND[rule.kind]
+        if kind.kind not in PHRASE_ORDER:
+            sentences += kind.conflict_sentences(ph, [rule])
+    for name in PHRASE_ORDER:
+        group = [x for x in core if x.kind == name]
+        if group:
+            sentences += BY_KIND[name].conflict_sentences(ph, group)
     relax = tuple(rule_label(inst, x) for x in core)
     return Conflict(rules=tuple(core), sentences=tuple(sentences), relax=relax)
-
-
-def _risky_share_sentence(inst: Instance, core: list[Rule], oracle: Oracle, forced: set[str],
-                          mentioned: set[str]) -> str:
-    r = inst.rules
-    s = r.max_risky_share or 0.0
-    head = f"Højst {fmt.pct(s)} af puljens investeringer må gå til forslag med middel eller høj risiko"
-    ctx = [x for x in core if x.kind != "risky_share"]
-    best = _least_share(inst, ctx, oracle)
-    if best is None:
-        mentioned.update(forced)
-        return head + ", og det kan de tvungne forslag ikke overholde."
-    ratio, rr, tt, chosen = best
-    names = [f"{inst.items[i].key} ({inst.items[i].risk_name})" for i in chosen
-             if inst.items[i].risk >= RISKY_FROM and inst.items[i].pool_total > _EPS]
-    mentioned.update(inst.items[i].key for i in chosen)
-    return (f"{head}, men med de tvungne forslag bliver andelen mindst {fmt.pct(ratio)} "
-            f"({fmt.mio(rr, 2)} af {fmt.mio(tt, 2)}, {pl_text(inst)}); forslag med middel eller høj risiko: "
-            f"{join_names(names)}.")
 
 
 def _least_share(inst: Instance, rules: Sequence[Rule],

@@ -42,7 +42,7 @@ one class here (and its field in `Rules`, built from the scenario in `build.scen
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
@@ -155,6 +155,27 @@ class Relaxer(Protocol):
     def least_risky_share(self, rules: Rules) -> float | None: ...
 
 
+class Phrasing(Protocol):
+    """What a rule kind may use while it words its part of a conflict (`conflict_sentences`): the
+    conflict (`core`), the proposals it forces in (`forced`) and requires through its dependencies
+    (`via`: required key -> the key requiring it), the keys already named (`mentioned`, which a kind
+    adds to), and computations under the conflict's other rules."""
+
+    inst: Instance
+    core: Sequence[Rule]
+    forced: list[str]
+    via: dict[str, str]
+    mentioned: set[str]
+
+    def least(self, rule: Rule, coefs: Sequence[float]) -> tuple[float, tuple[int, ...], set[str]] | None: ...
+
+    def subject(self, chosen: Sequence[int], use: Sequence[float], forced: set[str]) -> str: ...
+
+    def blocked(self, rule: Rule, bad: Callable[[Any], bool], say: Callable[[Any], str], generic: str) -> list[str]: ...
+
+    def least_risky_share(self, rule: Rule) -> tuple[float, float, float, tuple[int, ...]] | None: ...
+
+
 def _up(amount: float) -> float:
     """An amount (1.000 kr.) rounded up to whole kroner, so it is never below what is needed."""
     return math.ceil(amount * 1000 - 1e-6) / 1000
@@ -229,10 +250,32 @@ class RuleKind:
         return {}
 
     def conflict_text(self, inst: Instance, rule: Rule, extreme: float | None, who: str) -> str:
-        """The group's sentence in a conflict: `extreme` is the least (upper bound) or largest (lower
+        """A bound's sentence in a conflict: `extreme` is the least (upper bound) or largest (lower
         bound) value of its amount under the conflict's other rules (None: no portfolio at all),
         `who` names the proposals that need it."""
         return f"{capitalised(self.label(inst, rule))} kan ikke overholdes sammen med de andre regler."
+
+    def conflict_sentences(self, ph: Phrasing, group: Sequence[Rule]) -> list[str]:
+        """The kind's sentences in a conflict (`group`: its rules in the conflict). A bound: its
+        `conflict_text` with the least (upper) or largest (lower) value of its amount under the
+        conflict's other rules, the proposals that need it named (and `mentioned`)."""
+        out = []
+        for rule in group:
+            b = self.bound(ph.inst, rule)
+            if b is None:
+                out.append(self.conflict_text(ph.inst, rule, None, ""))
+                continue
+            found = ph.least(rule, list(b.coefs) if b.upper else [-c for c in b.coefs])
+            if found is None:
+                out.append(self.conflict_text(ph.inst, rule, None, ""))
+                ph.mentioned.update(ph.forced)
+                continue
+            value, chosen, fset = found
+            who = ph.subject(chosen, b.coefs, fset) if b.upper else ""
+            if b.upper:
+                ph.mentioned.update(ph.inst.items[i].key for i in chosen if b.coefs[i] > _EPS)
+            out.append(self.conflict_text(ph.inst, rule, value if b.upper else -value, who))
+        return out
 
     def violations(self, inst: Instance, rule: Rule, chosen: Sequence[int], tol: float = 1e-6) -> list[str]:
         """What a selection breaks of the group, as short texts ([] when it holds); rows are
@@ -276,6 +319,10 @@ class ForceIn(RuleKind):
     def change_text(self, inst: Instance, group: Sequence[Rule], new: Rules) -> list[str]:
         return [f"frigiv {join_names([r.key for r in group])} (lad optimeringen vælge)"]
 
+    def conflict_sentences(self, ph: Phrasing, group: Sequence[Rule]) -> list[str]:
+        loose = [r.key for r in group if r.key not in ph.mentioned]  # the forced ones no other sentence named
+        return [f"{join_names(loose)} {'er' if len(loose) == 1 else 'er alle'} tvunget med."] if loose else []
+
     def patch(self, rules: Rules) -> dict[str, Any]:
         return {"force_in": list(rules.force_in)}
 
@@ -297,6 +344,10 @@ class Pinned(RuleKind):
 
     def change_text(self, inst: Instance, group: Sequence[Rule], new: Rules) -> list[str]:
         return [f"lås ikke varianten for {join_names([r.key for r in group])}"]
+
+    def conflict_sentences(self, ph: Phrasing, group: Sequence[Rule]) -> list[str]:
+        ph.mentioned.update(r.key for r in group)
+        return [f"{r.key} er låst til varianten {r.other}." for r in group]
 
     def patch(self, rules: Rules) -> dict[str, Any]:
         return {"variants": dict(rules.pinned)}
@@ -332,6 +383,22 @@ class Dependency(RuleKind):
     def change_text(self, inst: Instance, group: Sequence[Rule], new: Rules) -> list[str]:
         return [f"slå afhængighederne fra ({join_names([f'{r.key} kræver {r.other}' for r in group])})"]
 
+    def conflict_sentences(self, ph: Phrasing, group: Sequence[Rule]) -> list[str]:
+        out = []
+        for rule in group:
+            a, b = rule.key, rule.other
+            who = f"{a} er tvunget med og kræver" if a in ph.forced else f"{a} kræver"
+            if b not in ph.inst.by_key:
+                out.append(f"{who} {b}, som ikke er med i de valgte kataloger.")
+            elif Rule("force_out", key=b) in ph.core:
+                out.append(f"{who} {b}, som er valgt fra.")
+            elif b in ph.mentioned:
+                continue
+            else:
+                out.append(f"{who} {b}.")
+            ph.mentioned.update({a, b})
+        return out
+
     def patch(self, rules: Rules) -> dict[str, Any]:
         return {"dependencies": rules.dependencies}
 
@@ -353,6 +420,14 @@ class ForceOut(RuleKind):
 
     def change_text(self, inst: Instance, group: Sequence[Rule], new: Rules) -> list[str]:
         return [f"tillad {join_names([r.key for r in group])} igen"]
+
+    def conflict_sentences(self, ph: Phrasing, group: Sequence[Rule]) -> list[str]:
+        out = []
+        for rule in group:
+            if rule.key not in ph.mentioned:
+                out.append(f"{rule.key} er tvunget fra.")
+                ph.mentioned.add(rule.key)
+        return out
 
     def patch(self, rules: Rules) -> dict[str, Any]:
         return {"force_out": list(rules.force_out)}
@@ -390,6 +465,22 @@ class RiskyShare(RuleKind):
         return [f"hæv loftet over andelen til middel/høj risiko til {fmt.pct(new.max_risky_share, 2)}"
                 if new.max_risky_share is not None else "fjern loftet over andelen til middel/høj risiko"]
 
+    def conflict_sentences(self, ph: Phrasing, group: Sequence[Rule]) -> list[str]:
+        inst = ph.inst
+        head = (f"Højst {fmt.pct(inst.rules.max_risky_share or 0.0)} af puljens investeringer må gå til forslag "
+                "med middel eller høj risiko")
+        best = ph.least_risky_share(group[0])
+        if best is None:
+            ph.mentioned.update(ph.forced)
+            return [head + ", og det kan de tvungne forslag ikke overholde."]
+        ratio, rr, tt, chosen = best
+        names = [f"{inst.items[i].key} ({inst.items[i].risk_name})" for i in chosen
+                 if inst.items[i].risk >= RISKY_FROM and inst.items[i].pool_total > _EPS]
+        ph.mentioned.update(inst.items[i].key for i in chosen)
+        return [f"{head}, men med de tvungne forslag bliver andelen mindst {fmt.pct(ratio)} "
+                f"({fmt.mio(rr, 2)} af {fmt.mio(tt, 2)}, {inst.base_year} p/l); forslag med middel eller høj "
+                f"risiko: {join_names(names)}."]
+
     def patch(self, rules: Rules) -> dict[str, Any]:
         return {"max_risky_share": rules.max_risky_share}
 
@@ -425,6 +516,18 @@ class MaxPayback(RuleKind):
         return [f"tillad tilbagebetalingstid op til {fmt.years_text(new.max_payback)}"
                 if new.max_payback is not None else "fjern grænsen for tilbagebetalingstid"]
 
+    def conflict_sentences(self, ph: Phrasing, group: Sequence[Rule]) -> list[str]:
+        limit = ph.inst.rules.max_payback or 0
+        lim = fmt.years_text(limit)
+
+        def say(it: Any) -> str:
+            if it.payback is None:
+                return f"tilbagebetaler ikke investeringen inden for sin tabel (grænsen er {lim})"
+            return f"har en tilbagebetalingstid på {fmt.years_text(it.payback)}, over grænsen på {lim}"
+
+        return ph.blocked(group[0], lambda it: it.payback is None or it.payback > limit, say,
+                          f"Tilbagebetalingsreglen ({lim}) udelukker forslag, som de andre regler kræver.")
+
     def patch(self, rules: Rules) -> dict[str, Any]:
         return {"max_payback_years": rules.max_payback}
 
@@ -457,6 +560,14 @@ class MaxRisk(RuleKind):
     def change_text(self, inst: Instance, group: Sequence[Rule], new: Rules) -> list[str]:
         return [f"tillad risiko op til {RISK_NAMES[new.max_risk]}" if new.max_risk is not None
                 else "fjern risikogrænsen"]
+
+    def conflict_sentences(self, ph: Phrasing, group: Sequence[Rule]) -> list[str]:
+        limit = ph.inst.rules.max_risk or 0
+        mx = RISK_NAMES[limit]
+        return ph.blocked(group[0], lambda it: it.risk > limit,
+                          lambda it: f"har risiko {it.risk_name} over den højeste tilladte ({mx})",
+                          f"Den højeste tilladte risiko er {mx}, og den udelukker forslag, som de andre regler "
+                          "kræver.")
 
     def patch(self, rules: Rules) -> dict[str, Any]:
         return {"max_risk": None if rules.max_risk is None else RISK_NAMES[rules.max_risk]}
@@ -580,6 +691,14 @@ class SavingsTarget(RuleKind):
     def without(self, rules: Rules, rule: Rule) -> Rules:
         return replace(rules, savings_targets=tuple(t for t in rules.savings_targets if t.rule != rule))
 
+    def relax(self, inst: Instance, rules: Rules, rule: Rule, ask: Relaxer) -> Rules | None:
+        # a target is at least 0: when the other rules force a net cost in its measure, it is released
+        b = self.bound(inst, rule)
+        most = None if b is None else ask.least(rules, [-c for c in b.coefs])
+        if most is None or -most < 0:
+            return None
+        return self.with_limit(inst, rules, rule, _down(-most))
+
     def with_limit(self, inst: Instance, rules: Rules, rule: Rule, limit: float) -> Rules:
         t = replace(_target_of(inst.rules, rule), min=max(limit, 0.0))
         return replace(rules, savings_targets=tuple(sorted((*rules.savings_targets, t), key=_target_order)))
@@ -630,12 +749,16 @@ def _pool_change(name: str | None, year: int | None, old: float, new: float | No
 
 def _pool_conflict(inst: Instance, name: str | None, year: int | None, cap: float, extreme: float | None,
                    who: str) -> str:
-    what = "Puljen" if name is None else f"Puljen '{name}'"
+    what = "puljen" if name is None else f"puljen '{name}'"
     where = "i alt" if year is None else f"i {year}"
+    pl = f"{inst.base_year} p/l"
     if extreme is None:
-        return f"{what} {where} ({fmt.mio_exact(cap)}) rækker ikke til de tvungne forslag."
-    return (f"{what} {where} er {fmt.mio_exact(cap)}, men {who} kræver mindst {fmt.mio_at_least(extreme)} "
-            f"({inst.base_year} p/l) af den{'' if year is None else f' i {year}'}.")
+        return f"{capitalised(what)} {where} ({fmt.mio_exact(cap)}) rækker ikke til de tvungne forslag."
+    if year is None:  # the sentence ends with the unit's own full stop ("... 5,0 mio. kr.")
+        return (f"{capitalised(who)} kræver mindst {fmt.mio_at_least(extreme)} ({pl}) af {what}, men "
+                f"{'puljen' if name is None else 'den'} er {fmt.mio_exact(cap)}")
+    return (f"{capitalised(what)} i {year} er {fmt.mio_exact(cap)}, men {who} kræver mindst "
+            f"{fmt.mio_at_least(extreme)} ({pl}) i {year}.")
 
 
 def _named_pool_coefs(inst: Instance, pool: PoolSpec) -> list[tuple[float, ...]]:
@@ -801,6 +924,11 @@ KINDS: tuple[RuleKind, ...] = (ForceIn(), Pinned(), Dependency(), ForceOut(), Ri
                                SelfFinancing(), NoMaaltalIncrease(), SavingsTarget(), NamedPoolYear(),
                                NamedPoolTotal(), PoolYear(), PoolTotal())
 BY_KIND: dict[str, RuleKind] = {k.kind: k for k in KINDS}
+# the order in which a conflict's sentences are said: the rules on an amount (in the conflict's own
+# order), then the rules that exclude proposals, the dependencies and the user's positions, last the
+# forced-in proposals no other sentence named
+PHRASE_ORDER: tuple[str, ...] = ("max_risk", "max_payback", "risky_share", "dependency", "pinned", "force_out",
+                                 "force_in")
 
 
 def active_rules(inst: Instance) -> tuple[Rule, ...]:
