@@ -363,55 +363,62 @@ _COUNTED_FIELDS = ("catalogues", "pool_covers", "force_in", "force_out", "varian
 _COUNT_LIMITS = {"pools": MAX_POOLS, "savings_targets": MAX_TARGETS}
 
 
+def _ui(param: str, widget: str, label: str, **more: Any) -> dict[str, Any]:
+    """A field's declaration: its URL parameter, the key (prefix) of the dashboard widget that edits
+    it, and the Danish label of its exported row (or the prefix of its rows)."""
+    return {"param": param, "widget": widget, "label": label, **more}
+
+
 class Scenario(_Frozen):
-    """Every setting of one optimisation. Each field declares beside it (``json_schema_extra``) its URL
-    parameter (``param``; `portfolio.urlstate` reads its parameter names from here, see `field_params`)
-    and the Danish label of its row, or the prefix of its rows, in the exported settings (``label``;
+    """Every setting of one optimisation. Each field declares beside it (``json_schema_extra``, `_ui`) its
+    URL parameter (``param``; `portfolio.urlstate` reads its parameter names from here, see
+    `field_params`), the dashboard widget that edits it (``widget``, `field_widget`) and the Danish
+    label of its row, or the prefix of its rows, in the exported settings (``label``;
     `portfolio.export.assumption_rows`, see `field_label`)."""
 
-    catalogues: tuple[Key, ...] = Field(("KK2020",), json_schema_extra={"param": "cat", "label": "Kataloger"})
-    base_year: StrictYear = Field(2020, json_schema_extra={"param": "base", "label": "Pris- og lønniveau (basisår)"})
-    horizon: tuple[StrictYear, StrictYear] = Field((2019, 2024), json_schema_extra={"param": "horizon",
-                                                                                    "label": "Horisont"})
-    objective: ObjectiveKind = Field("net", json_schema_extra={"param": "objective", "label": "Mål"})
+    catalogues: tuple[Key, ...] = Field(("KK2020",), json_schema_extra=_ui("cat", "catalogues", "Kataloger"))
+    base_year: StrictYear = Field(2020, json_schema_extra=_ui("base", "base_year", "Pris- og lønniveau (basisår)"))
+    horizon: tuple[StrictYear, StrictYear] = Field((2019, 2024),
+                                                   json_schema_extra=_ui("horizon", "horizon", "Horisont"))
+    objective: ObjectiveKind = Field("net", json_schema_extra=_ui("objective", "objective", "Mål"))
     discount_rate: Annotated[float, Strict(), Field(ge=0, le=1, allow_inf_nan=False)] = Field(
-        0.035, json_schema_extra={"param": "rate", "label": "Diskonteringsrate"})
+        0.035, json_schema_extra=_ui("rate", "discount", "Diskonteringsrate"))
     npv_extra_years: Annotated[int, Strict(), Field(ge=0, le=100)] = Field(
-        0, json_schema_extra={"param": "npv_years", "label": "Ekstra år i nutidsværdien"})
+        0, json_schema_extra=_ui("npv_years", "npv_extra", "Ekstra år i nutidsværdien"))
     # the pool spans two URL parameters: "pool" (its total) and its companion "pool_year" (its years)
-    pool: Pool | None = Field(None, json_schema_extra={"param": "pool", "companions": ["pool_year"],
-                                                       "label": "Investeringspulje"})
+    pool: Pool | None = Field(None, json_schema_extra=_ui("pool", "pool_text", "Investeringspulje",
+                                                          companions=["pool_year"]))
     pool_covers: tuple[Styring, ...] = Field((Styring.SERVICE, Styring.ANLAEG),
-                                             json_schema_extra={"param": "covers", "label": "Puljen dækker"})
-    max_risk: RiskName | None = Field(None, json_schema_extra={"param": "risk", "label": "Højeste risiko"})
-    max_risky_share: Share | None = Field(None, json_schema_extra={
-        "param": "risky", "label": "Højeste andel til middel og høj risiko"})
-    risk_haircut: RiskHaircut = Field(default_factory=RiskHaircut, json_schema_extra={"param": "haircut",
-                                                                                      "label": "Risikofradrag"})
+                                             json_schema_extra=_ui("covers", "pool_covers", "Puljen dækker"))
+    max_risk: RiskName | None = Field(None, json_schema_extra=_ui("risk", "max_risk", "Højeste risiko"))
+    max_risky_share: Share | None = Field(
+        None, json_schema_extra=_ui("risky", "risky_share", "Højeste andel til middel og høj risiko"))
+    risk_haircut: RiskHaircut = Field(default_factory=RiskHaircut,
+                                      json_schema_extra=_ui("haircut", "haircut_", "Risikofradrag"))
     max_payback_years: Annotated[int, Strict(), Field(ge=1, le=100)] | None = Field(
-        None, json_schema_extra={"param": "payback", "label": "Højeste tilbagebetalingstid (år)"})
-    force_in: tuple[Key, ...] = Field((), json_schema_extra={"param": "in", "label": "Tvunget med"})
-    force_out: tuple[Key, ...] = Field((), json_schema_extra={"param": "out", "label": "Tvunget fra"})
-    variants: dict[Key, Key] = Field(default_factory=dict, json_schema_extra={"param": "variant",
-                                                                              "label": "Låste varianter"})
-    dependencies: Annotated[bool, Strict()] = Field(True, json_schema_extra={"param": "deps",
-                                                                             "label": "Afhængigheder respekteres"})
-    solver: SolverName = Field("highs", json_schema_extra={"param": "solver", "label": "Løser"})
+        None, json_schema_extra=_ui("payback", "max_payback", "Højeste tilbagebetalingstid (år)"))
+    force_in: tuple[Key, ...] = Field((), json_schema_extra=_ui("in", "proposals_editor", "Tvunget med"))
+    force_out: tuple[Key, ...] = Field((), json_schema_extra=_ui("out", "proposals_editor", "Tvunget fra"))
+    variants: dict[Key, Key] = Field(default_factory=dict,
+                                     json_schema_extra=_ui("variant", "proposals_editor", "Låste varianter"))
+    dependencies: Annotated[bool, Strict()] = Field(
+        True, json_schema_extra=_ui("deps", "dependencies", "Afhængigheder respekteres"))
+    solver: SolverName = Field("highs", json_schema_extra=_ui("solver", "solver", "Løser"))
     time_limit: Annotated[float, Strict(), Field(gt=0, le=3600, allow_inf_nan=False)] = Field(
-        10.0, json_schema_extra={"param": "time", "label": "Tidsgrænse (sekunder)"})
-    alignment: AlignmentName = Field("forskudt", json_schema_extra={"param": "align",
-                                                                    "label": "Placering af ældre business cases"})
-    extend_permanent: Annotated[bool, Strict()] = Field(True, json_schema_extra={
-        "param": "extend", "label": "Varige ændringer fortsætter efter tabellens sidste år"})
+        10.0, json_schema_extra=_ui("time", "time_limit", "Tidsgrænse (sekunder)"))
+    alignment: AlignmentName = Field(
+        "forskudt", json_schema_extra=_ui("align", "alignment", "Placering af ældre business cases"))
+    extend_permanent: Annotated[bool, Strict()] = Field(True, json_schema_extra=_ui(
+        "extend", "extend_permanent", "Varige ændringer fortsætter efter tabellens sidste år"))
     price_index: dict[int, Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]] = Field(
-        default_factory=dict, json_schema_extra={"param": "pl", "label": "Pris- og lønindeks"})
-    pools: tuple[NamedPool, ...] = Field((), json_schema_extra={"param": "pools", "label": "Pulje"})
-    savings_targets: tuple[SavingsTarget, ...] = Field((), json_schema_extra={"param": "target",
-                                                                              "label": "Besparelseskrav"})
-    no_maaltal_increase: Annotated[bool, Strict()] = Field(False, json_schema_extra={
-        "param": "no_maaltal", "label": "Intet udvalgs måltal må stige"})
-    self_financing_by: StrictYear | None = Field(None, json_schema_extra={"param": "selffin",
-                                                                          "label": "Selvfinansierende senest"})
+        default_factory=dict, json_schema_extra=_ui("pl", "price_index_editor", "Pris- og lønindeks"))
+    pools: tuple[NamedPool, ...] = Field((), json_schema_extra=_ui("pools", "pools_editor", "Pulje"))
+    savings_targets: tuple[SavingsTarget, ...] = Field(
+        (), json_schema_extra=_ui("target", "targets_editor", "Besparelseskrav"))
+    no_maaltal_increase: Annotated[bool, Strict()] = Field(
+        False, json_schema_extra=_ui("no_maaltal", "no_maaltal", "Intet udvalgs måltal må stige"))
+    self_financing_by: StrictYear | None = Field(
+        None, json_schema_extra=_ui("selffin", "self_financing", "Selvfinansierende senest"))
 
     @model_validator(mode="before")
     @classmethod
@@ -605,6 +612,12 @@ def field_params(name: str) -> tuple[str, ...]:
     """Every URL parameter of a field: its own and its documented companions (the pool's
     ``pool_year``)."""
     return (field_param(name), *(str(p) for p in _declaration(name).get("companions", ())))  # type: ignore[union-attr]
+
+
+def field_widget(name: str) -> str:
+    """The key (or key prefix) of the dashboard widget that edits a field: a sidebar entry, or for
+    the proposals' choices the proposals table ("proposals_editor")."""
+    return str(_declaration(name)["widget"])
 
 
 def field_label(name: str) -> str:
