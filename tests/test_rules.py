@@ -11,30 +11,38 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from portfolio.optimiser import KINDS, Instance
 from portfolio.optimiser.rules import BY_KIND, active_rules, release, rule_label, violations
-from tests.test_optimiser_properties import all_selections, feasible_mask, instances
+from tests.test_frontier import small_instances
+from tests.test_optimiser_properties import OBJECTIVES, all_selections, feasible_mask, instances
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def test_every_rule_kind_is_drawn_by_the_property_tests():
-    """A new rule kind that the strategy in test_optimiser_properties does not draw fails here,
-    naming the kind: the enumeration oracles never see it otherwise."""
+@pytest.mark.parametrize("strategy", [instances, lambda: small_instances(max_props=6)],
+                         ids=["optimise (test_optimiser_properties)", "frontier, toggles, alternatives, simulation"])
+def test_every_rule_kind_is_drawn_by_the_property_tests(strategy):
+    """A new rule kind that the strategies do not draw fails here, naming the kind: the enumeration
+    oracles never see it otherwise. `instances` serves the optimiser's and the repairs' properties;
+    `small_instances` those of the frontier, the toggle prices, the alternatives and the simulation."""
     seen: set[str] = set()
+    objectives: set[str] = set()
 
     @settings(max_examples=300, deadline=None, database=None, phases=[Phase.generate],
               suppress_health_check=list(HealthCheck))
-    @given(inst=instances())
+    @given(inst=strategy())
     def draw(inst: Instance) -> None:
         seen.update(r.kind for r in inst.all_rules())
+        objectives.add(inst.objective.kind)
 
     draw()
     missing = sorted({k.kind for k in KINDS} - seen)
     assert not missing, f"the property tests never draw the rule kinds {missing}"
+    assert objectives == set(OBJECTIVES)
 
 
 @SETTINGS
