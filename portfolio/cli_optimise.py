@@ -83,6 +83,8 @@ MIN_POOL_TEXT = f"Målværdi: investering fra puljerne ({KR})"
 def objective_text(sc: Scenario) -> str:
     """The objective's line label: savings negative, or (min_pool) the pool investment, positive."""
     return MIN_POOL_TEXT if sc.objective in MINIMISED_OBJECTIVES else OBJECTIVE_TEXT
+
+
 METHOD_TEXT = {"pareto": "eksakt dynamisk programmering over puljen", "milp": "HiGHS-optimering for hver pulje"}
 
 
@@ -151,6 +153,13 @@ def register_commands(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     p.add_argument("--n", type=partial(_int_between, 1, MAX_WORLDS), default=1000,
                    help=f"antal verdener (højst {MAX_WORLDS})")
     p.add_argument("--seed", type=partial(_int_between, 0, 2**63 - 1), default=0, help="frø (samme frø, samme verdener)")
+    p = sub.add_parser("negotiate", help="forhandlingen: partiernes fælles grundlag, prisen for hvert krav og "
+                                         "de mindste indrømmelser")
+    p.add_argument("--positions", type=Path, required=True,
+                   help='positionsfil (JSON): {"scenario": {…}, "parties": [{"name", "must", "never", '
+                        '"max_pool", "savings_targets"}]}')
+    p.add_argument("--json", action="store_true", help="skriv resultatet som JSON (maskinlæsbart)")
+    add_verbose_argument(p)
 
 
 def read_scenario_file(path: Path) -> bytes:
@@ -203,6 +212,8 @@ def load_scenario(path: Path | None, overrides: dict[str, Any] | None = None) ->
 
 
 def run(args: argparse.Namespace, ds: DataSet) -> int:
+    if args.command == "negotiate":
+        return run_negotiation(args, ds)
     if args.command not in ANALYSES and args.command not in ("optimise", "optimize"):
         raise SystemExit(f"unknown command {args.command}")
     try:
@@ -470,3 +481,57 @@ def _print_simulation(sc: Scenario, inst: Instance, res: Result, sim: Any) -> No
     if sim.worlds_not_optimal:
         print(f"\n{sim.worlds_not_optimal} verdener blev ikke løst til bevist optimum.")
     print(f"\nBeløb i {inst.unit}; besparelse negativ.")
+
+
+# --------------------------------------------------------------------------------------------
+# The negotiation
+# --------------------------------------------------------------------------------------------
+
+
+def run_negotiation(args: argparse.Namespace, ds: DataSet) -> int:
+    """``negotiate --positions FILE``: the common ground, the prices of the demands and parties, and
+    the concessions (same exit codes as optimise)."""
+    from .negotiation import negotiate, positions_scenario  # noqa: PLC0415
+    from .scenario import decode_scenario, parse_scenario_text  # noqa: PLC0415
+
+    try:
+        raw = read_scenario_file(args.positions)
+        try:
+            sc = positions_scenario(parse_scenario_text(decode_scenario(raw)))
+        except ScenarioError as e:
+            raise ScenarioError(f"Positionsfilen {shown(args.positions, 200)}: {e}") from None
+        build_instance(ds, sc)  # checks the scenario and the parties against the data
+    except ScenarioError as e:
+        print(f"Fejl i scenariet: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        neg = negotiate(ds, sc)
+    except OptimiserError as e:
+        print(str(e), file=sys.stderr)
+        return EXIT_ERROR
+    if args.json:
+        out = neg.to_json()
+        out["scenario"] = sc.to_json()
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return EXIT_OK
+    res = neg.result
+    print(f"Forhandling: {len(neg.parties)} partier – mål: {OBJECTIVE_LABELS[sc.objective]} ({neg.unit})")
+    print(f"Fælles grundlag: {STATUS_TEXT[res.status]}")
+    if res.objective is not None:
+        print(f"{objective_text(sc)}: {_shown(res.objective)}")
+        print("Valgte forslag: " + ", ".join(k if v is None else f"{k} ({v})" for k, v in res.selected))
+    elif res.explanation:
+        print(res.explanation)
+    print(f"\nPrisen for hvert krav ({KR}; hvad målet forbedres med, hvis kravet droppes):")
+    for d in neg.price_of_demand:
+        print(f"  {d.party:<12} {d.label:<60} {fmt.tal(d.delta) if d.delta is not None else '–':>10}")
+    print(f"\nPrisen for hvert parti ({KR}; alle partiets krav droppet):")
+    for name, v in neg.price_of_party.items():
+        print(f"  {name:<12} {fmt.tal(v) if v is not None else '–':>10}")
+    if neg.concessions:
+        print("\nIndrømmelser, der er afprøvet og giver en aftale:")
+        for n, c in enumerate(neg.concessions, start=1):
+            print(f"  {n}) {c.text} (målværdi {_shown(-c.objective if sc.objective in MINIMISED_OBJECTIVES else c.objective)})")
+        print(neg.summary)
+    return EXIT_OK

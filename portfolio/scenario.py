@@ -327,6 +327,53 @@ class SavingsTarget(_Frozen):
         return {"year": self.year, "min": self.min, "measure": self.measure, "udvalg": self.udvalg}
 
 
+MAX_PARTIES = 20  # parties at the table in one scenario
+_COLOUR = r"^#[0-9a-fA-F]{6}$"
+
+
+class Party(_Frozen):
+    """A party's position at the negotiating table: proposals it must have (`must`), proposals it
+    will not accept (`never`), optionally a pool it will not exceed (`max_pool`: the pool-covered
+    investment over the horizon, 1.000 kr.) and savings it insists on (`savings_targets`, as the
+    scenario's). Every demand is a rule of the common ground; each can be priced and conceded."""
+
+    name: Annotated[str, Strict(), Field(min_length=1, max_length=MAX_NAME_LENGTH)]
+    colour: Annotated[str, Strict(), Field(pattern=_COLOUR)] | None = None
+    must: tuple[Key, ...] = ()
+    never: tuple[Key, ...] = ()
+    max_pool: Amount | None = None
+    savings_targets: tuple[SavingsTarget, ...] = ()
+
+    @field_validator("name")
+    @classmethod
+    def _readable(cls, v: str) -> str:
+        if not v.strip() or not v.isprintable():
+            raise ValueError("et partinavn skal være en læsbar tekst")
+        return v.strip()
+
+    @field_validator("must", "never")
+    @classmethod
+    def _each_once(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        twice = [k for k, n in Counter(v).items() if n > 1]
+        if twice:
+            raise ValueError(f"{shown_list(twice)} står flere gange")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Party:
+        both = sorted(set(self.must) & set(self.never))
+        if both:
+            raise ValueError(f"partiet {shown(self.name)} både kræver og afviser {shown_list(both)}")
+        same = [t for t, k in Counter((t.year, t.measure, t.udvalg) for t in self.savings_targets).items() if k > 1]
+        if same:
+            raise ValueError(f"partiet {shown(self.name)} har to besparelseskrav for {same[0][0]}; slå dem sammen")
+        return self
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "colour": self.colour, "must": list(self.must), "never": list(self.never),
+                "max_pool": self.max_pool, "savings_targets": [t.to_json() for t in self.savings_targets]}
+
+
 class RiskHaircut(_Frozen):
     """Share of each saving NOT counted in the objective, by risk level (expected value)."""
 
@@ -360,7 +407,7 @@ def _plain(value: Any) -> Any:
 
 
 _COUNTED_FIELDS = ("catalogues", "pool_covers", "force_in", "force_out", "variants")
-_COUNT_LIMITS = {"pools": MAX_POOLS, "savings_targets": MAX_TARGETS}
+_COUNT_LIMITS = {"pools": MAX_POOLS, "savings_targets": MAX_TARGETS, "parties": MAX_PARTIES}
 
 
 def _ui(param: str, widget: str, label: str, **more: Any) -> dict[str, Any]:
@@ -419,6 +466,7 @@ class Scenario(_Frozen):
         False, json_schema_extra=_ui("no_maaltal", "no_maaltal", "Intet udvalgs måltal må stige"))
     self_financing_by: StrictYear | None = Field(
         None, json_schema_extra=_ui("selffin", "self_financing", "Selvfinansierende senest"))
+    parties: tuple[Party, ...] = Field((), json_schema_extra=_ui("parties", "parties_editor", "Parti"))
 
     @model_validator(mode="before")
     @classmethod
@@ -433,6 +481,11 @@ class Scenario(_Frozen):
                 value = data.get(name)
                 if isinstance(value, Sized) and not isinstance(value, str | bytes) and len(value) > limit:
                     raise ValueError(f"'{name}' har {len(value)} elementer; højst {limit} er tilladt")
+            parties = data.get("parties")
+            if isinstance(parties, list | tuple) and any(isinstance(p, Mapping) and "name" not in p for p in parties):
+                # a party without a name is called by its place at the table
+                data = {**data, "parties": [{"name": f"Parti {n}", **p} if isinstance(p, Mapping) and "name" not in p
+                                            else p for n, p in enumerate(parties, start=1)]}
         return data
 
     @field_validator("pool")
@@ -493,6 +546,14 @@ class Scenario(_Frozen):
         if same:
             y, m, u = same[0]
             raise ValueError(f"'savings_targets' har to krav for {y} ({m}, {u or 'alle udvalg'}); slå dem sammen")
+        names = [p.name for p in self.parties]
+        twice = [n for n, k in Counter(names).items() if k > 1]
+        if twice:
+            raise ValueError(f"partinavnet {shown_list(twice)} står flere gange i 'parties'")
+        outside = sorted({t.year for p in self.parties for t in p.savings_targets if not y0 <= t.year <= y1})
+        if outside:
+            raise ValueError(f"et partis besparelseskrav ligger uden for horisonten {y0}-{y1}: "
+                             + ", ".join(str(y) for y in outside))
         if self.self_financing_by is not None and not y0 <= self.self_financing_by <= y1:
             raise ValueError(f"'self_financing_by' ({self.self_financing_by}) ligger uden for horisonten {y0}-{y1}")
         return self
@@ -592,6 +653,18 @@ class Scenario(_Frozen):
             if t.udvalg is not None and t.udvalg not in known_udvalg:
                 problems.append(f"savings_targets: ukendt udvalg '{shown(t.udvalg, 60)}' (kendte: "
                                 f"{shown_list(sorted(known_udvalg), limit=12, width=40)})")
+        for party in self.parties:
+            where = f"parties ({shown(party.name, 40)})"
+            for key in party.must:
+                check_key(key, f"{where}, must")
+            for key in party.never:
+                check_key(key, f"{where}, never")
+            for t in party.savings_targets:
+                if t.udvalg is not None and t.udvalg not in known_udvalg:
+                    problems.append(f"{where}: ukendt udvalg '{shown(t.udvalg, 60)}'")
+            if party.max_pool is not None and party.max_pool > pool_limit(ds, self):
+                problems.append(f"{where}: puljeloftet på {_amount(party.max_pool)} (1.000 kr.) er for stort: højst "
+                                f"{_amount(pool_limit(ds, self))} (1.000 kr.)")
         if problems:
             raise ScenarioError("Scenariet passer ikke til data: " + _listed(problems))
 

@@ -46,6 +46,7 @@ from tests.test_optimiser_properties import (
     investeringsmodel_rules,
     item_detail,
     objective_covers,
+    party_rules,
     value,
 )
 
@@ -151,6 +152,8 @@ def small_instances(draw: st.DrawFn, max_props: int = 8, resource_rules: bool = 
         per_year = tuple((y, float(draw(st.integers(0, 120)))) for y in years if draw(st.integers(0, 2)) == 0)
         share = draw(st.none() | st.integers(0, 10).map(lambda k: k / 10))
         more = investeringsmodel_rules(draw, years)
+        if draw(st.booleans()):
+            more["parties"] = party_rules(draw, years, keys)
     rules = Rules(
         pool_total=draw(st.none() | st.integers(0, 300).map(float)), pool_per_year=per_year,
         max_risk=draw(st.none() | st.integers(0, 2)), max_risky_share=share,

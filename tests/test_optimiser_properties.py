@@ -16,6 +16,7 @@ from portfolio.optimiser import (
     Instance,
     Item,
     ObjectiveSpec,
+    PartySpec,
     PoolSpec,
     Rule,
     Rules,
@@ -71,6 +72,23 @@ def investeringsmodel_rules(draw: st.DrawFn, years: tuple[int, ...]) -> dict[str
     return {"pools": tuple(pools), "savings_targets": tuple(targets.values()),
             "no_maaltal_increase": draw(st.integers(0, 3)) == 0,
             "self_financing_by": draw(st.sampled_from(years)) if draw(st.integers(0, 3)) == 0 else None}
+
+
+def party_rules(draw: st.DrawFn, years: tuple[int, ...], keys: list[str]) -> tuple[PartySpec, ...]:
+    """Up to two parties at the table, each with must / never proposals (the two parties may
+    clash), maybe a pool cap and a savings target."""
+    parties = []
+    for name in draw(st.lists(st.sampled_from(["A", "B"]), max_size=2, unique=True)):
+        must = draw(st.lists(st.sampled_from(keys), max_size=2, unique=True))
+        never = [k for k in draw(st.lists(st.sampled_from(keys), max_size=2, unique=True)) if k not in must]
+        targets = ()
+        if draw(st.integers(0, 2)) == 0:
+            targets = (TargetSpec(year=draw(st.sampled_from(years)), min=float(draw(st.integers(0, 150))),
+                                  measure=draw(st.sampled_from(["maaltal", "varig"])),
+                                  udvalg=draw(st.sampled_from([None, *UDVALG]))),)
+        parties.append(PartySpec(name=name, must=tuple(must), never=tuple(never),
+                                 max_pool=draw(st.none() | st.integers(0, 300).map(float)), savings_targets=targets))
+    return tuple(parties)
 
 
 def objective_covers(draw: st.DrawFn, kind: str) -> tuple[str, ...]:
@@ -144,6 +162,7 @@ def instances(draw: st.DrawFn, kind: str | None = None) -> Instance:
         pinned=tuple(sorted(pinned)),
         dependencies=draw(st.booleans()),
         **investeringsmodel_rules(draw, years),  # type: ignore[arg-type]
+        parties=party_rules(draw, years, keys) if draw(st.booleans()) else (),
     )
     kind = kind or draw(st.sampled_from(OBJECTIVES))
     spec = ObjectiveSpec(
@@ -261,6 +280,19 @@ def feasible_mask(inst: Instance, X: np.ndarray, rules: set[Rule] | None = None)
         elif rule.kind == "no_maaltal_increase":
             n = inst.years.index(rule.year)
             ok &= X @ np.array([by_udvalg(it.maaltal_by, rule.key, n) for it in items]) <= tol
+        elif rule.kind in ("party_must", "party_never"):
+            have = X[:, idx_of[rule.key]].sum(axis=1) if rule.key in idx_of else np.zeros(len(X))
+            ok &= have == (1 if rule.kind == "party_must" else 0)
+        elif rule.kind == "party_max_pool":
+            p = next(p for p in r.parties if p.name == rule.other)
+            ok &= X @ pool_tot <= p.max_pool + tol
+        elif rule.kind == "party_target":
+            p = next(p for p in r.parties if p.name == rule.other)
+            t = next(t for t in p.savings_targets if (f"{t.measure}:{t.udvalg or ''}", t.year) == (rule.key, rule.year))
+            n = inst.years.index(t.year)
+            saved = np.array([-by_udvalg(it.maaltal_by if t.measure == "maaltal" else it.permanent_by, t.udvalg, n)
+                              for it in items])
+            ok &= X @ saved >= t.min - tol
         elif rule.kind == "self_financing":
             n = inst.years.index(rule.year) + 1
             ok &= X @ np.array([sum(it.permanent[:n]) + sum(it.investment[:n]) for it in items]) <= tol
@@ -295,6 +327,13 @@ def expected_rules(inst: Instance) -> set[Rule]:
                 for u, a in it.maaltal_by for n in range(len(inst.years)) if a[n] > 0}
     if r.self_financing_by is not None:
         out.add(Rule("self_financing", year=r.self_financing_by))
+    for p in r.parties:
+        out |= {Rule("party_must", key=k, other=p.name) for k in p.must}
+        out |= {Rule("party_never", key=k, other=p.name) for k in p.never}
+        if p.max_pool is not None:
+            out.add(Rule("party_max_pool", other=p.name))
+        out |= {Rule("party_target", key=f"{t.measure}:{t.udvalg or ''}", other=p.name, year=t.year)
+                for t in p.savings_targets}
     return out
 
 

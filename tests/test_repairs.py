@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from portfolio.optimiser import (
     RISK_NAMES,
     Instance,
+    PartySpec,
     PoolSpec,
     Repair,
     Rules,
@@ -70,7 +71,42 @@ def patched(rules: Rules, patch: dict) -> Rules:
         out = replace(out, no_maaltal_increase=patch["no_maaltal_increase"])
     if "self_financing_by" in patch:
         out = replace(out, self_financing_by=patch["self_financing_by"])
+    if "parties" in patch:
+        out = replace(out, parties=tuple(
+            PartySpec(name=p["name"], must=tuple(p["must"]), never=tuple(p["never"]),
+                      max_pool=None if p["max_pool"] is None else float(p["max_pool"]),
+                      savings_targets=tuple(TargetSpec(year=t["year"], min=float(t["min"]), measure=t["measure"],
+                                                       udvalg=t["udvalg"]) for t in p["savings_targets"]))
+            for p in patch["parties"]))
     return out
+
+
+def _party_units(rules: Rules) -> dict[tuple[str, str, object], object]:
+    """Every party demand: (party, what, which) -> its value."""
+    out: dict[tuple[str, str, object], object] = {}
+    for p in rules.parties:
+        out |= {(p.name, "must", k): True for k in p.must} | {(p.name, "never", k): True for k in p.never}
+        if p.max_pool is not None:
+            out[(p.name, "max_pool", None)] = p.max_pool
+        out |= {(p.name, "target", (t.year, t.measure, t.udvalg)): t for t in p.savings_targets}
+    return out
+
+
+def _with_party_unit(rules: Rules, unit: tuple[str, str, object], value: object) -> Rules:
+    name, what, which = unit
+    parties = []
+    for p in rules.parties:
+        if p.name == name:
+            if what in ("must", "never"):
+                keys = tuple(k for k in getattr(p, what) if k != which) + ((which,) if value is not None else ())
+                p = replace(p, **{what: keys})
+            elif what == "max_pool":
+                p = replace(p, max_pool=value)
+            else:
+                ts = tuple(t for t in p.savings_targets if (t.year, t.measure, t.udvalg) != which)
+                p = replace(p, savings_targets=ts + ((value,) if value is not None else ()))
+        parties.append(p)
+    return replace(rules, parties=tuple(parties))
 
 
 def _pool_map(rules: Rules) -> dict[tuple[str, int | None], float | None]:
@@ -150,6 +186,10 @@ def undo_one(old: Rules, new: Rules) -> list[tuple[str, Rules]]:
         out.append(("no_maaltal_increase", replace(new, no_maaltal_increase=True)))
     if old.self_financing_by != new.self_financing_by:
         out.append(("self_financing_by", replace(new, self_financing_by=old.self_financing_by)))
+    new_units = _party_units(new)
+    for unit, v in _party_units(old).items():
+        if new_units.get(unit) != v:
+            out.append((f"party {unit}", _with_party_unit(new, unit, v)))
     return out
 
 
@@ -174,6 +214,12 @@ def just_below(old: Rules, new: Rules) -> list[tuple[str, Rules]]:
     for key, t in _targets(new).items():
         if old_targets.get(key) != t:  # a lowered target just above its new value
             out.append((f"target {key}", _with_target(new, key, replace(t, min=t.min + 1e-3))))
+    old_units = _party_units(old)
+    for unit, v in _party_units(new).items():
+        if old_units.get(unit) != v and unit[1] == "max_pool":
+            out.append((f"party {unit}", _with_party_unit(new, unit, v - 1e-3)))
+        elif old_units.get(unit) != v and unit[1] == "target":
+            out.append((f"party {unit}", _with_party_unit(new, unit, replace(v, min=v.min + 1e-3))))
     if (new.self_financing_by is not None and new.self_financing_by != old.self_financing_by
             and new.self_financing_by - 1 > (old.self_financing_by or 0)):  # a year earlier, still later than asked
         out.append(("self_financing_by", replace(new, self_financing_by=new.self_financing_by - 1)))

@@ -77,8 +77,12 @@ def test_every_active_group_has_a_danish_label(inst: Instance):
     for rule in inst.all_rules():
         text = rule_label(inst, rule)
         assert text and text == text.strip() and "_" not in text, (rule, text)
-        if rule.key:
+        if rule.kind == "party_target":  # key: measure and udvalg; the udvalg is named
+            assert rule.key.split(":")[1] in text
+        elif rule.key:
             assert rule.key in text
+        if rule.kind.startswith("party_"):
+            assert rule.other in text
         if rule.year:
             assert str(rule.year) in text
 

@@ -13,7 +13,7 @@ from ..model import INNOVATION_POOL, Block, DataSet, Styring
 from ..prices import PriceIndexError
 from ..scenario import Scenario, ScenarioError, flow_settings
 from .instance import Instance, Item, ObjectiveSpec, Rules
-from .rules import PoolSpec, TargetSpec
+from .rules import PartySpec, PoolSpec, TargetSpec
 
 
 @dataclass(frozen=True)
@@ -125,6 +125,10 @@ def scenario_rules(scenario: Scenario) -> Rules:
                               for t in scenario.savings_targets),
         no_maaltal_increase=scenario.no_maaltal_increase,
         self_financing_by=scenario.self_financing_by,
+        parties=tuple(PartySpec(name=p.name, must=tuple(p.must), never=tuple(p.never), max_pool=p.max_pool,
+                                savings_targets=tuple(TargetSpec(year=t.year, min=t.min, measure=t.measure,
+                                                                 udvalg=t.udvalg) for t in p.savings_targets))
+                      for p in scenario.parties),
     )
 
 

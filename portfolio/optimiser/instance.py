@@ -12,7 +12,7 @@ from .. import fmt
 from ..figures import npv
 from ..model import variant_label
 from ..scenario import MINIMISED_OBJECTIVES, OBJECTIVE_LABELS
-from .rules import RISK_NAMES, PoolSpec, Rule, TargetSpec, active_rules, excluded_by
+from .rules import RISK_NAMES, PartySpec, PoolSpec, Rule, TargetSpec, active_rules, excluded_by
 
 Status = Literal["optimal", "infeasible", "time_limit"]
 ObjectiveKind = Literal["net", "permanent", "annual", "npv", "min_pool"]
@@ -149,6 +149,7 @@ class Rules:
     savings_targets: tuple[TargetSpec, ...] = ()
     no_maaltal_increase: bool = False
     self_financing_by: int | None = None
+    parties: tuple[PartySpec, ...] = ()  # the parties' demands at the negotiating table
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,7 @@ class Instance:
             for y, _ in p.per_year:
                 if y not in self.years:
                     raise ValueError(f"pool {p.name}: year {y} outside the horizon")
-        for t in self.rules.savings_targets:
+        for t in (*self.rules.savings_targets, *(t for p in self.rules.parties for t in p.savings_targets)):
             if t.year not in self.years:
                 raise ValueError(f"savings target year {t.year} outside the horizon")
         if self.rules.self_financing_by is not None and self.rules.self_financing_by not in self.years:

@@ -37,7 +37,7 @@ repair, and is what `python -m portfolio optimise --json` prints under ``repairs
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -54,7 +54,7 @@ _RELAX_FIRST = ("max_risk", "max_payback", "risky_share")
 _ORDER = tuple(sorted(KINDS, key=lambda k: _RELAX_FIRST.index(k.kind) if k.kind in _RELAX_FIRST else len(_RELAX_FIRST)))
 # the kinds a repair changes last (their bound is relaxed rather than the rule released)
 BOUNDED = ("pool_total", "pool_year", "max_risk", "max_payback", "risky_share", "named_pool_total",
-           "named_pool_year", "savings_target", "self_financing")
+           "named_pool_year", "savings_target", "self_financing", "party_max_pool", "party_target")
 
 
 @dataclass(frozen=True)
@@ -93,15 +93,20 @@ def _flat(groups: Sequence[tuple[Rule, ...]]) -> list[Rule]:
 
 
 def find_repairs(inst: Instance, *, k: int = 3, solver: str = "highs", time_limit: float = 10.0,
-                 budget: float = 3.0, max_candidates: int = 8) -> tuple[Repair, ...]:
+                 budget: float = 3.0, max_candidates: int = 8,
+                 only: Callable[[Rule], bool] | None = None) -> tuple[Repair, ...]:
     """Up to `k` verified repairs of an infeasible instance (see the module docstring); () when
-    the instance is feasible or nothing could be verified within the budget."""
+    the instance is feasible or nothing could be verified within the budget. With `only`, a repair
+    changes only the rules it admits (e.g. the parties' demands: a concession); the others are
+    kept as they are."""
     oracle = Oracle(inst, solver, time_limit, budget=budget)
     every = list(inst.all_rules())
-    if not every or oracle.infeasible(every) is not True:
+    hard = [r for r in every if only is not None and not only(r)]
+    soft = [r for r in every if r not in set(hard)]
+    if not soft or oracle.infeasible(every) is not True or oracle.infeasible(hard) is not False:
         return ()
     # Keep the user's positions first, the bounds last: the first MCS then relaxes bounds.
-    order = sorted(_groups(every), key=lambda g: g[0].kind in BOUNDED)
+    order = sorted(_groups(soft), key=lambda g: g[0].kind in BOUNDED)
     found: list[frozenset[Rule]] = []
     seeds: list[tuple[tuple[Rule, ...], ...]] = [()]
     tried: set[tuple[tuple[Rule, ...], ...]] = set()
@@ -110,7 +115,7 @@ def find_repairs(inst: Instance, *, k: int = 3, solver: str = "highs", time_limi
         if seed in tried:
             continue
         tried.add(seed)
-        kept = _grow(oracle, seed, order)
+        kept = _grow(oracle, seed, order, hard)
         if kept is None:
             continue
         dropped = [g for g in order if g not in kept]
@@ -130,17 +135,17 @@ def find_repairs(inst: Instance, *, k: int = 3, solver: str = "highs", time_limi
     return tuple(repairs[:k])
 
 
-def _grow(oracle: Oracle, seed: Sequence[tuple[Rule, ...]],
-          order: Sequence[tuple[Rule, ...]]) -> list[tuple[Rule, ...]] | None:
-    """A maximal satisfiable set of groups containing `seed`; None when the seed is infeasible
-    or time ran out."""
+def _grow(oracle: Oracle, seed: Sequence[tuple[Rule, ...]], order: Sequence[tuple[Rule, ...]],
+          hard: Sequence[Rule] = ()) -> list[tuple[Rule, ...]] | None:
+    """A maximal satisfiable set of groups containing `seed` (with the `hard` rules always kept);
+    None when the seed is infeasible or time ran out."""
     kept = list(seed)
-    if oracle.infeasible(_flat(kept)) is not False:
+    if oracle.infeasible([*hard, *_flat(kept)]) is not False:
         return None
     for g in order:
         if g in kept:
             continue
-        res = oracle.infeasible(_flat([*kept, g]))
+        res = oracle.infeasible([*hard, *_flat([*kept, g])])
         if res is None:
             return None
         if res is False:

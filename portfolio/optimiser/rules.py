@@ -58,7 +58,9 @@ INF = math.inf
 _EPS = 1e-9
 RuleKindName = Literal["pool_total", "pool_year", "max_risk", "max_payback", "risky_share", "force_in",
                        "force_out", "dependency", "pinned", "named_pool_total", "named_pool_year", "savings_target",
-                       "no_maaltal_increase", "self_financing"]
+                       "no_maaltal_increase", "self_financing", "party_must", "party_never", "party_max_pool",
+                       "party_target"]
+PARTY_KINDS = ("party_must", "party_never", "party_max_pool", "party_target")  # a party's demands
 MEASURE_TEXT = {"maaltal": "besparelse på måltallet", "varig": "varig besparelse"}
 
 
@@ -95,9 +97,29 @@ class TargetSpec:
         return f"{genitive(self.udvalg)} krav" if self.udvalg else "kravet til alle udvalg tilsammen"
 
 
+@dataclass(frozen=True)
+class PartySpec:
+    """A party's demands (see `scenario.Party`): proposals it must have and will not accept, a pool
+    it will not exceed (pool-covered investment over the horizon), savings it insists on."""
+
+    name: str
+    must: tuple[str, ...] = ()
+    never: tuple[str, ...] = ()
+    max_pool: float | None = None
+    savings_targets: tuple[TargetSpec, ...] = ()
+
+
+def party_name(name: str) -> str:
+    """A party as named in a sentence: 'parti A', or the name itself when it says so ('Parti B')."""
+    return name if name.lower().startswith("parti") else f"parti {name}"
+
+
 def genitive(name: str) -> str:
-    """Danish genitive: 'Socialudvalget' -> 'Socialudvalgets', 'Økonomiudvalg' -> 'Økonomiudvalgs'."""
-    return name if name.endswith(("s", "x", "z")) else name + "s"
+    """Danish genitive: 'Socialudvalget' -> 'Socialudvalgets', 'Økonomiudvalg' -> 'Økonomiudvalgs';
+    after a capital letter or a digit with an apostrophe: 'parti A' -> "parti A's"."""
+    if name.endswith(("s", "x", "z")):
+        return name
+    return name + ("'s" if name[-1:].isupper() or name[-1:].isdigit() else "s")
 
 
 @dataclass(frozen=True)
@@ -920,15 +942,215 @@ class PoolTotal(RuleKind):
         return _pool_conflict(inst, None, None, inst.rules.pool_total or 0.0, extreme, who)
 
 
+# --------------------------------------------------------------------------------------------
+# The parties' demands: each a rule of the common ground, named by its party (a group's `other`)
+# --------------------------------------------------------------------------------------------
+
+
+def _party(rules: Rules, name: str) -> PartySpec:
+    return next(p for p in rules.parties if p.name == name)
+
+
+def _replace_party(rules: Rules, name: str, **changes: Any) -> Rules:
+    return replace(rules, parties=tuple(replace(p, **changes) if p.name == name else p for p in rules.parties))
+
+
+def parties_json(rules: Rules) -> list[dict[str, Any]]:
+    """The parties' demands as the scenario's ``parties`` JSON (colours are not rules: not here)."""
+    return [{"name": p.name, "must": list(p.must), "never": list(p.never), "max_pool": fmt.json_number(p.max_pool),
+             "savings_targets": [{"year": t.year, "min": fmt.json_number(t.min), "measure": t.measure,
+                                  "udvalg": t.udvalg} for t in p.savings_targets]} for p in rules.parties]
+
+
+def _by_party(group: Sequence[Rule]) -> dict[str, list[Rule]]:
+    out: dict[str, list[Rule]] = {}
+    for r in group:
+        out.setdefault(r.other, []).append(r)
+    return out
+
+
+class PartyMust(RuleKind):
+    """A party must have proposal k: Σ_{i ∈ k} x_i = 1 (group: proposal k, party)."""
+
+    kind = "party_must"
+
+    def groups(self, inst: Instance) -> list[Rule]:
+        return [Rule("party_must", key=k, other=p.name) for p in inst.rules.parties for k in p.must]
+
+    def rows(self, inst: Instance, rule: Rule) -> list[Row]:  # empty (never holds) for a proposal not in the data
+        return [_row([(i, 1.0) for i in inst.by_key.get(rule.key, ())], 1.0, 1.0)]
+
+    def without(self, rules: Rules, rule: Rule) -> Rules:
+        return _replace_party(rules, rule.other, must=tuple(k for k in _party(rules, rule.other).must if k != rule.key))
+
+    def label(self, inst: Instance, rule: Rule) -> str:
+        return f"at {party_name(rule.other)} kræver {rule.key} med"
+
+    def change_text(self, inst: Instance, group: Sequence[Rule], new: Rules) -> list[str]:
+        return [f"{party_name(p)} opgiver {join_names([r.key for r in rs])}" for p, rs in _by_party(group).items()]
+
+    def patch(self, rules: Rules) -> dict[str, Any]:
+        return {"parties": parties_json(rules)}
+
+    def conflict_sentences(self, ph: Phrasing, group: Sequence[Rule]) -> list[str]:
+        out = []
+        for p, rs in _by_party(group).items():
+            keys = [r.key for r in rs]
+            ph.mentioned.update(keys)
+            out.append(f"{capitalised(party_name(p))} kræver {join_names(keys)} med.")
+        return out
+
+
+class PartyNever(RuleKind):
+    """A party will not accept proposal k: its variants fixed to 0 (group: proposal k, party)."""
+
+    kind = "party_never"
+
+    def groups(self, inst: Instance) -> list[Rule]:
+        return [Rule("party_never", key=k, other=p.name) for p in inst.rules.parties for k in p.never]
+
+    def excluded(self, inst: Instance, rule: Rule) -> frozenset[int]:
+        return frozenset(inst.by_key.get(rule.key, ()))
+
+    def without(self, rules: Rules, rule: Rule) -> Rules:
+        return _replace_party(rules, rule.other,
+                              never=tuple(k for k in _party(rules, rule.other).never if k != rule.key))
+
+    def label(self, inst: Instance, rule: Rule) -> str:
+        return f"at {party_name(rule.other)} ikke vil have {rule.key}"
+
+    def change_text(self, inst: Instance, group: Sequence[Rule], new: Rules) -> list[str]:
+        return [f"{party_name(p)} accepterer {join_names([r.key for r in rs])}" for p, rs in _by_party(group).items()]
+
+    def patch(self, rules: Rules) -> dict[str, Any]:
+        return {"parties": parties_json(rules)}
+
+    def conflict_sentences(self, ph: Phrasing, group: Sequence[Rule]) -> list[str]:
+        out = []
+        for p, rs in _by_party(group).items():
+            keys = [r.key for r in rs]
+            ph.mentioned.update(keys)
+            out.append(f"{capitalised(party_name(p))} vil ikke have {join_names(keys)}.")
+        return out
+
+
+class PartyMaxPool(RuleKind):
+    """A party will not exceed a pool: Σ_i p_i x_i ≤ its max_pool, p the pool-covered investment
+    over the horizon (group: party)."""
+
+    kind = "party_max_pool"
+    pareto_exact = False
+
+    def groups(self, inst: Instance) -> list[Rule]:
+        return [Rule("party_max_pool", other=p.name) for p in inst.rules.parties if p.max_pool is not None]
+
+    def bound(self, inst: Instance, rule: Rule) -> Bound | None:
+        return Bound(tuple(it.pool_total for it in inst.items), _party(inst.rules, rule.other).max_pool or 0.0, True)
+
+    def without(self, rules: Rules, rule: Rule) -> Rules:
+        return _replace_party(rules, rule.other, max_pool=None)
+
+    def with_limit(self, inst: Instance, rules: Rules, rule: Rule, limit: float) -> Rules:
+        return _replace_party(rules, rule.other, max_pool=limit)
+
+    def label(self, inst: Instance, rule: Rule) -> str:
+        return f"{genitive(party_name(rule.other))} puljeloft ({fmt.mio_exact(_party(inst.rules, rule.other).max_pool or 0)})"
+
+    def change_text(self, inst: Instance, group: Sequence[Rule], new: Rules) -> list[str]:
+        out = []
+        for r in group:
+            old, now = _party(inst.rules, r.other).max_pool or 0.0, _party(new, r.other).max_pool
+            out.append(f"{party_name(r.other)} hæver sit puljeloft fra {fmt.mio_exact(old)} til "
+                       f"{fmt.mio_at_least(now)}" if now is not None else f"{party_name(r.other)} opgiver sit puljeloft")
+        return out
+
+    def patch(self, rules: Rules) -> dict[str, Any]:
+        return {"parties": parties_json(rules)}
+
+    def conflict_text(self, inst: Instance, rule: Rule, extreme: float | None, who: str) -> str:
+        cap = fmt.mio_exact(_party(inst.rules, rule.other).max_pool or 0.0)
+        name = capitalised(party_name(rule.other))
+        if extreme is None:
+            return f"{name} vil højst bruge {cap} af puljen, og det rækker ikke til de andre krav."
+        return (f"{name} vil højst bruge {cap} af puljen, men {who} kræver mindst {fmt.mio_at_least(extreme)} "
+                f"({inst.base_year} p/l).")
+
+
+def _party_target(rules: Rules, rule: Rule) -> TargetSpec:
+    return next(t for t in _party(rules, rule.other).savings_targets if _party_target_key(t) == (rule.key, rule.year))
+
+
+def _party_target_key(t: TargetSpec) -> tuple[str, int]:
+    return f"{t.measure}:{t.udvalg or ''}", t.year
+
+
+class PartyTarget(RuleKind):
+    """A party insists on a saving: as `SavingsTarget` (group: measure and udvalg, year, party)."""
+
+    kind = "party_target"
+    pareto_exact = False
+
+    def groups(self, inst: Instance) -> list[Rule]:
+        return [Rule("party_target", key=_party_target_key(t)[0], other=p.name, year=t.year)
+                for p in inst.rules.parties for t in p.savings_targets]
+
+    def bound(self, inst: Instance, rule: Rule) -> Bound | None:
+        t = _party_target(inst.rules, rule)
+        n = inst.years.index(t.year)
+        return Bound(tuple(_target_saving(it, t, n) for it in inst.items), t.min, False)
+
+    def without(self, rules: Rules, rule: Rule) -> Rules:
+        p = _party(rules, rule.other)
+        return _replace_party(rules, rule.other, savings_targets=tuple(
+            t for t in p.savings_targets if _party_target_key(t) != (rule.key, rule.year)))
+
+    def relax(self, inst: Instance, rules: Rules, rule: Rule, ask: Relaxer) -> Rules | None:
+        return SavingsTarget.relax(self, inst, rules, rule, ask)  # type: ignore[arg-type]
+
+    def with_limit(self, inst: Instance, rules: Rules, rule: Rule, limit: float) -> Rules:
+        t = replace(_party_target(inst.rules, rule), min=max(limit, 0.0))
+        p = _party(rules, rule.other)
+        return _replace_party(rules, rule.other, savings_targets=tuple(sorted((*p.savings_targets, t),
+                                                                              key=_target_order)))
+
+    def label(self, inst: Instance, rule: Rule) -> str:
+        t = _party_target(inst.rules, rule)
+        where = f" for {t.udvalg}" if t.udvalg else ""
+        return (f"{genitive(party_name(rule.other))} krav om mindst {fmt.mio_exact(t.min)} i "
+                f"{MEASURE_TEXT[t.measure]} i {t.year}{where}")
+
+    def change_text(self, inst: Instance, group: Sequence[Rule], new: Rules) -> list[str]:
+        out = []
+        for rule in group:
+            old = _party_target(inst.rules, rule)
+            now = next((t for t in _party(new, rule.other).savings_targets
+                        if _party_target_key(t) == (rule.key, rule.year)), None)
+            name = party_name(rule.other)
+            out.append(f"{name} sænker sit krav i {old.year} fra {fmt.mio_exact(old.min)} til "
+                       f"{fmt.mio_at_most(now.min)}" if now is not None else f"{name} opgiver sit krav i {old.year}")
+        return out
+
+    def patch(self, rules: Rules) -> dict[str, Any]:
+        return {"parties": parties_json(rules)}
+
+    def conflict_text(self, inst: Instance, rule: Rule, extreme: float | None, who: str) -> str:
+        head = capitalised(self.label(inst, rule))
+        if extreme is None:
+            return f"{head} kan ikke nås sammen med de andre krav."
+        return (f"{head} kan højst nås med {fmt.mio_at_most(extreme)} ({inst.base_year} p/l) sammen med de andre "
+                "krav i konflikten.")
+
+
 KINDS: tuple[RuleKind, ...] = (ForceIn(), Pinned(), Dependency(), ForceOut(), RiskyShare(), MaxPayback(), MaxRisk(),
                                SelfFinancing(), NoMaaltalIncrease(), SavingsTarget(), NamedPoolYear(),
-                               NamedPoolTotal(), PoolYear(), PoolTotal())
+                               NamedPoolTotal(), PartyMust(), PartyNever(), PartyTarget(), PartyMaxPool(), PoolYear(),
+                               PoolTotal())
 BY_KIND: dict[str, RuleKind] = {k.kind: k for k in KINDS}
 # the order in which a conflict's sentences are said: the rules on an amount (in the conflict's own
 # order), then the rules that exclude proposals, the dependencies and the user's positions, last the
 # forced-in proposals no other sentence named
 PHRASE_ORDER: tuple[str, ...] = ("max_risk", "max_payback", "risky_share", "dependency", "pinned", "force_out",
-                                 "force_in")
+                                 "party_must", "party_never", "force_in")
 
 
 def active_rules(inst: Instance) -> tuple[Rule, ...]:
