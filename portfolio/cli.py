@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from . import fmt
+from . import cli_commands, fmt
 from .data import DataError, Problem, default_data_dir, load_dataset, shown
 from .figures import variant_figures
 from .model import DataSet
@@ -145,9 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     g = sr.add_mutually_exclusive_group()
     g.add_argument("--write", action="store_true", help="skriv data/discrepancies.csv")
     g.add_argument("--check", action="store_true", help="afslut med 1, hvis data/discrepancies.csv ikke er opdateret")
-    from . import cli_optimise  # noqa: PLC0415 - optional commands registered by their own module
-
-    cli_optimise.register_commands(sub)
+    cli_commands.register_commands(sub)
     try:
         args = ap.parse_args(argv)
     except UsageError as e:
@@ -181,4 +179,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             sys.stdout.write(text)
         return EXIT_OK
+    from . import cli_optimise  # noqa: PLC0415 - the optimiser is imported only for its commands
+
     return cli_optimise.run(args, ds)

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .flows import Flows, FlowSettings, variant_flows
-from .model import Block, Styring, Variant
+from .model import Block, DataSet, Styring, Variant
 
 
 def investment(flows: Flows, styring: tuple[Styring, ...] | None = None) -> dict[int, float]:
@@ -82,6 +82,15 @@ class VariantFigures:
     annual_effect: float  # permanent change in the last year (full phase-in), savings negative
     payback: int | None
     service_payback: int | None
+
+
+def own_figures(ds: DataSet, variant: Variant) -> VariantFigures:
+    """`variant_figures` on the proposal's own table, computed once per dataset and variant."""
+    key = ("own_figures", variant.key, variant.name)
+    found = ds.memo.get(key)
+    if found is None:
+        found = ds.memo[key] = variant_figures(variant)
+    return found  # type: ignore[return-value]
 
 
 def variant_figures(variant: Variant, settings: FlowSettings | None = None) -> VariantFigures:

@@ -224,11 +224,19 @@ class DataSet:
     notes: tuple[DocumentNote, ...]
     price_index: tuple[PriceIndexEntry, ...]
     _by_key: dict[str, Proposal] = field(default_factory=dict, compare=False, repr=False)
+    _requires: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
+    # figures derived from the (immutable) data, computed once per dataset (`figures.own_figures`)
+    memo: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for cat in self.catalogues:
             for p in cat.proposals:
                 self._by_key[p.key] = p
+        requires: dict[str, list[str]] = {}
+        for d in self.dependencies:
+            if d.required:
+                requires.setdefault(d.proposal_key, []).append(d.other_key)
+        self._requires.update({k: tuple(v) for k, v in requires.items()})
 
     @property
     def proposals(self) -> tuple[Proposal, ...]:
@@ -247,5 +255,5 @@ class DataSet:
         raise KeyError(cat_id)
 
     def required_by(self, key: str) -> tuple[str, ...]:
-        """Keys that `key` requires (stated dependencies)."""
-        return tuple(d.other_key for d in self.dependencies if d.required and d.proposal_key == key)
+        """Keys that `key` requires (stated dependencies), in the file's order."""
+        return self._requires.get(key, ())

@@ -57,9 +57,10 @@ from pydantic import (
 
 from . import fmt
 from .data import MAX_YEAR, MIN_YEAR, shown
-from .figures import variant_figures
+from .figures import own_figures
 from .flows import Alignment, FlowSettings
 from .model import DataSet, Risk, Styring
+from .objectives import MINIMISED_OBJECTIVES, OBJECTIVE_LABELS  # noqa: F401 - the scenario's objectives, by name
 from .prices import PriceIndex, PriceIndexError
 
 MAX_SCENARIO_BYTES = 1_000_000  # a scenario file or text may be at most this long
@@ -88,14 +89,6 @@ Amount = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
 Share = Annotated[float, Strict(), Field(ge=0, le=1, allow_inf_nan=False)]
 Key = Annotated[str, Strict(), Field(min_length=1)]
 
-OBJECTIVE_LABELS: dict[str, str] = {
-    "net": "Samlet nettoeffekt over horisonten",
-    "permanent": "Varige ændringer over horisonten",
-    "annual": "Varig årlig effekt i horisontens sidste år",
-    "npv": "Nutidsværdi af nettoeffekten",
-    "min_pool": "Mindst mulig investering fra puljerne",
-}
-MINIMISED_OBJECTIVES = frozenset({"min_pool"})  # reported as the amount itself (positive), not as a saving
 
 
 class ScenarioError(ValueError):
@@ -713,7 +706,7 @@ def all_investments(ds: DataSet, scenario: Scenario) -> float:
         if c.id not in scenario.catalogues:
             continue
         for p in c.proposals:
-            largest = max((variant_figures(v).total_investment for v in p.variants), default=0.0)
+            largest = max((own_figures(ds, v).total_investment for v in p.variants), default=0.0)
             try:
                 factor = index.factor(p.price_level_year, scenario.base_year) if index is not None else 1.0
             except PriceIndexError:

@@ -140,3 +140,19 @@ def test_highs_construction_in_a_fresh_process_prints_nothing():
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("VERSION"), run.stdout
     assert "HiGHS" not in run.stdout and "HiGHS" not in run.stderr
+
+
+def test_the_data_commands_do_not_import_the_optimiser():
+    """`proposals` and `register` need neither the optimiser nor the scenario model: the command line
+    imports PuLP, HiGHS, numpy and pydantic only for the commands that use them."""
+    code = ("import sys, io, contextlib\n"
+            "from portfolio.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    assert main(['proposals', '--json']) == 0\n"
+            "    main(['register', '--check'])\n"
+            "heavy = sorted(m for m in ('pulp', 'highspy', 'numpy', 'pandas', 'pydantic', 'portfolio.optimiser') "
+            "if m in sys.modules)\n"
+            "print(','.join(heavy))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == ""

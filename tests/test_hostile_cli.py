@@ -18,7 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portfolio.cli_optimise import MAX_ALTERNATIVES, MAX_FRONTIER_POINTS, MAX_WORLDS, load_scenario
+from portfolio.cli_commands import MAX_ALTERNATIVES, MAX_FRONTIER_POINTS, MAX_WORLDS
+from portfolio.cli_optimise import load_scenario
 from portfolio.data import load_dataset
 from portfolio.scenario import (
     MAX_KEYS,

@@ -26,6 +26,8 @@ FULL = {
               {"name": "anlæg", "covers": ["Anlæg"], "total": 3000, "per_year": {}}],
     "savings_targets": [{"year": 2021, "min": 20000, "measure": "maaltal", "udvalg": "Socialudvalget"}],
     "no_maaltal_increase": True, "self_financing_by": 2022,
+    "parties": [{"name": "A", "colour": "#1f77b4", "must": ["BU09"], "never": ["HA02"], "max_pool": 20000,
+                 "savings_targets": [{"year": 2021, "min": 5000, "measure": "varig", "udvalg": None}]}],
 }
 
 

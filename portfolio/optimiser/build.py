@@ -7,7 +7,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from ..figures import variant_figures
+from ..figures import own_figures
 from ..flows import variant_flows
 from ..model import INNOVATION_POOL, Block, DataSet, Styring
 from ..prices import PriceIndexError
@@ -92,7 +92,7 @@ def _build_items(ds: DataSet, scenario: Scenario) -> tuple[Item, ...]:
                             if a < 0:
                                 sav[y] += a
                 items.append(Item(
-                    key=p.key, variant=v.name, risk=p.risk.rank, payback=variant_figures(v).payback,
+                    key=p.key, variant=v.name, risk=p.risk.rank, payback=own_figures(ds, v).payback,
                     pool_investment=tuple(pool[y] for y in years), investment=tuple(inv[y] for y in years),
                     permanent=tuple(perm[y] for y in years), savings=tuple(sav[y] for y in years),
                     invest_by=_by_name(by_cat, years), maaltal_by=_by_name(maal, years),
