@@ -27,10 +27,12 @@ realised savings, and counts how often each proposal is in the optimal portfolio
 the others, normally 0; when the rules admit no portfolio at all the core index is empty).
 The risk haircut of the scenario is NOT applied in the worlds: the draws replace it (the default
 means play the haircut's role), so with spread 0 and mean 1 the worlds reproduce the optimum
-without haircut. One reusable HiGHS model is solved per world with
-only the objective coefficients changed and no warm start (a warm start made HiGHS stop at a
-worse portfolio in about 2 of 1.000 worlds, reported optimal); worlds
-with identical coefficients (e.g. every world when all spreads are 0) are solved once.
+without haircut. When the rules admit few enough portfolios (`optimiser.enumeration`), they are
+enumerated once and every world's optimum is the best of them, all worlds in one matrix product
+(exact, engine "enumeration"); otherwise one reusable HiGHS model is solved per world with only
+the objective coefficients changed and no warm start (a warm start made HiGHS stop at a worse
+portfolio in about 2 of 1.000 worlds, reported optimal), worlds with identical coefficients (e.g.
+every world when all spreads are 0) solved once (engine "milp").
 
 Reproducible: the draws come from `numpy.random.default_rng(seed)`, a standard normal matrix of
 worlds x proposals (in catalogue order), so a fixed seed gives identical numbers.
@@ -43,12 +45,14 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
 from .fmt import mio
 from .model import DataSet
 from .optimiser import Instance, InstanceCache, Item, ReusableModel, build_instance, item_value
+from .optimiser.enumeration import admissible
 from .scenario import Scenario
 
 
@@ -89,6 +93,8 @@ class SimulationResult:
     seconds: float
     worlds_not_optimal: int = 0  # re-optimisations that hit the time limit or found no portfolio
     spreads: Mapping[str, RiskSpread] = field(default_factory=lambda: DEFAULT_SPREADS)  # the assumptions used
+    world_optima: tuple[float | None, ...] = ()  # per world: the re-optimised objective (None: not proven)
+    engine: str = ""  # how the worlds were re-optimised: "enumeration" or "milp" ("" without re-optimisation)
 
     @property
     def savings_p10(self) -> float:
@@ -137,8 +143,11 @@ def _without_savings(it: Item) -> Item:
 def simulate_instance(inst: Instance, chosen: Sequence[int], n: int = 1000, seed: int = 0,
                       spreads: Mapping[str, RiskSpread] | None = None, *, reoptimise: bool = True,
                       progress: Callable[[int, int], None] | None = None,
-                      time_limit: float = 10.0) -> SimulationResult:
-    """`simulate` on an instance; `chosen` are item indices."""
+                      time_limit: float = 10.0, engine: str = "auto") -> SimulationResult:
+    """`simulate` on an instance; `chosen` are item indices. `engine`: "enumeration" (every
+    admissible portfolio enumerated once, all worlds in one matrix product; exact), "milp" (one
+    reusable HiGHS model solved per world) or "auto" (the enumeration when the admissible portfolios
+    fit `enumeration.DEFAULT_LIMIT`, else the MILP)."""
     if n < 1:
         raise ValueError("n must be at least 1")
     t0 = time.perf_counter()
@@ -167,37 +176,33 @@ def simulate_instance(inst: Instance, chosen: Sequence[int], n: int = 1000, seed
 
     core: dict[str, float] = {}
     not_optimal = 0
+    optima: list[float | None] = []
+    used = ""
     if reoptimise:
         spec = replace(inst.objective, haircut=(0.0, 0.0, 0.0))
         full = np.array([item_value(it, spec) for it in items])  # fraction 1
         zero = np.array([item_value(_without_savings(it), spec) for it in items])  # fraction 0
         slope = full - zero
-        model = ReusableModel(inst, time_limit=time_limit)
         counts = np.zeros(len(keys))
-        memo: dict[bytes, tuple[int, ...] | None] = {}
-        step = max(1, n // 100)
-        for w in range(n):
-            coefs = full + (frac[w, key_of] - 1.0) * slope
-            tag = coefs.tobytes()
-            if tag in memo:
-                found = memo[tag]
+        adm = admissible(inst) if engine in ("auto", "enumeration") else None
+        if engine == "enumeration" and adm is None:
+            raise ValueError("too many admissible portfolios to enumerate")
+        if adm is not None:
+            used = "enumeration"
+            if adm.count == 0:  # the rules admit no portfolio, whatever the savings
+                not_optimal, optima = n, [None] * n
             else:
-                model.set_objective(coefs)
-                raw = model.solve()
-                if raw.status == "infeasible":  # the rules admit no portfolio, whatever the savings
-                    not_optimal = n
-                    break
-                found = raw.chosen if raw.status == "optimal" else None
-                memo[tag] = found
-                if len(memo) > 4096:
-                    memo.clear()
-            if found is None:
-                not_optimal += 1
-            else:
-                for k in {key_of[i] for i in found}:
-                    counts[k] += 1
-            if progress is not None and ((w + 1) % step == 0 or w + 1 == n):
-                progress(w + 1, n)
+                coefs = full + (frac[:, key_of] - 1.0) * slope  # worlds x items
+                values, which = adm.best_of_many(coefs)
+                held = adm.X[which]  # each world's optimal portfolio
+                for j in range(len(keys)):
+                    counts[j] = float(np.count_nonzero(held[:, key_of == j].sum(axis=1) > 0.5))
+                optima = [float(v) for v in values]
+            if progress is not None:
+                progress(n, n)
+        else:
+            used = "milp"
+            not_optimal, optima = _milp_worlds(inst, n, frac, key_of, full, slope, counts, time_limit, progress)
         solved = n - not_optimal  # shares of the worlds whose optimum is proven
         core = {k: float(counts[j] / solved) for j, k in enumerate(keys)} if solved > 0 else {}
         if progress is not None and not_optimal == n:
@@ -207,13 +212,48 @@ def simulate_instance(inst: Instance, chosen: Sequence[int], n: int = 1000, seed
     return SimulationResult(n=n, seed=seed, net=tuple(float(x) for x in net), p10=p10, p50=p50, p90=p90,
                             prob_repaid=repaid, core_index=core, deterministic_net=det,
                             seconds=time.perf_counter() - t0, worlds_not_optimal=not_optimal,
-                            spreads=MappingProxyType(sp))
+                            spreads=MappingProxyType(sp), world_optima=tuple(optima), engine=used)
+
+
+def _milp_worlds(inst: Instance, n: int, frac: Any, key_of: Any, full: Any, slope: Any, counts: Any,
+                 time_limit: float, progress: Callable[[int, int], None] | None) -> tuple[int, list[float | None]]:
+    """Each world solved on one reusable HiGHS model (no warm start: see the module docstring);
+    adds each optimum's proposals to `counts`; returns the worlds not proven optimal and the optima."""
+    model = ReusableModel(inst, time_limit=time_limit)
+    memo: dict[bytes, tuple[int, ...] | None] = {}
+    step = max(1, n // 100)
+    not_optimal = 0
+    optima: list[float | None] = []
+    for w in range(n):
+        coefs = full + (frac[w, key_of] - 1.0) * slope
+        tag = coefs.tobytes()
+        if tag in memo:
+            found = memo[tag]
+        else:
+            model.set_objective(coefs)
+            raw = model.solve()
+            if raw.status == "infeasible":  # the rules admit no portfolio, whatever the savings
+                return n, [None] * n
+            found = raw.chosen if raw.status == "optimal" else None
+            memo[tag] = found
+            if len(memo) > 4096:
+                memo.clear()
+        if found is None:
+            not_optimal += 1
+            optima.append(None)
+        else:
+            optima.append(float(coefs[list(found)].sum()))
+            for k in {key_of[i] for i in found}:
+                counts[k] += 1
+        if progress is not None and ((w + 1) % step == 0 or w + 1 == n):
+            progress(w + 1, n)
+    return not_optimal, optima
 
 
 def simulate(ds: DataSet, scenario: Scenario, selected: Sequence[tuple[str, str | None]], n: int = 1000,
              seed: int = 0, spreads: Mapping[str, RiskSpread] | None = None, *, reoptimise: bool = True,
              progress: Callable[[int, int], None] | None = None,
-             cache: InstanceCache | None = None) -> SimulationResult:
+             cache: InstanceCache | None = None, engine: str = "auto") -> SimulationResult:
     """Simulate `n` worlds of realised savings for the portfolio `selected` ((key, variant) pairs,
     e.g. `Result.selected`) under the scenario; with `reoptimise`, also the core index of every
     proposal. `spreads` overrides `DEFAULT_SPREADS` per risk level. `progress(done, n)` is called
@@ -228,4 +268,4 @@ def simulate(ds: DataSet, scenario: Scenario, selected: Sequence[tuple[str, str 
             raise ValueError(f"{key} ({variant}) er ikke et forslag i scenariets kataloger")
         chosen.append(index[(key, variant)])
     return simulate_instance(inst, chosen, n, seed, spreads, reoptimise=reoptimise, progress=progress,
-                             time_limit=scenario.time_limit)
+                             time_limit=scenario.time_limit, engine=engine)
