@@ -74,7 +74,7 @@ from .optimiser import (
     Status,
     build_instance,
 )
-from .optimiser.rules import not_pareto_exact, release, violations
+from .optimiser.rules import forced_in, not_pareto_exact, release, violations
 from .scenario import Scenario
 
 Method = Literal["auto", "pareto", "milp"]
@@ -205,7 +205,7 @@ class Group:
 
 def group_options(inst: Instance, keys: Sequence[str], excluded: set[int]) -> Group | None:
     """The options of a group under the instance's rules (None: too many combinations)."""
-    forced = set(inst.rules.force_in)
+    forced = forced_in(inst)
     per_key: list[list[int | None]] = []
     combos = 1
     for k in keys:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import Any
 
 from .frontier import (
     ParetoLayers,
@@ -117,13 +118,83 @@ class _Engine:
         return satisfies_dropped(new, chosen), chosen
 
 
+def _by_enumeration(inst: Instance, now: RawSolution | None, time_limit: float,
+                    explain: bool) -> dict[str, TogglePrice] | None:
+    """Every toggle price from one enumeration (`optimiser.enumeration`) of the portfolios the
+    rules admit without the user's forced proposals: the optimum after a toggle is the best of the
+    portfolios that also hold the forced ones (in or out) with the toggle applied; None when the
+    portfolios do not fit the enumeration's bound."""
+    import numpy as np  # noqa: PLC0415
+
+    from .optimiser.enumeration import admissible  # noqa: PLC0415
+
+    rules = inst.rules
+    adm = admissible(replace(inst, rules=replace(rules, force_in=(), force_out=())))
+    if adm is None:
+        return None
+    keys = list(inst.by_key)
+    member = np.zeros((len(inst.items), len(keys)))
+    for j, k in enumerate(keys):
+        member[list(inst.by_key[k]), j] = 1.0
+    has = (adm.X @ member) > 0.5  # portfolios x proposals
+    values = adm.X @ np.asarray(inst.values)
+    col = {k: j for j, k in enumerate(keys)}
+    miss = np.zeros(adm.count, dtype=np.int64)  # how many of the user's forces each portfolio breaks
+    for k in rules.force_in:
+        miss += ~has[:, col[k]]
+    for k in rules.force_out:
+        miss += has[:, col[k]]
+
+    def best(mask: Any) -> tuple[int, ...] | None:
+        if not mask.any():
+            return None
+        p = int(np.flatnonzero(mask)[np.argmax(values[mask])])
+        return tuple(int(i) for i in np.flatnonzero(adm.X[p]))
+
+    if now is None:
+        chosen = best(miss == 0)
+        now = RawSolution("infeasible" if chosen is None else "optimal", chosen, "enumeration", 0.0)
+    obj_now = math.fsum(inst.values[i] for i in now.chosen) if now.chosen is not None else None
+    chosen_keys = {inst.items[i].key for i in now.chosen} if now.chosen is not None else set()
+    out: dict[str, TogglePrice] = {}
+    for key in keys:
+        j = col[key]
+        if key in rules.force_in or key in rules.force_out:
+            action = "release"
+            mine = (~has[:, j]) if key in rules.force_in else has[:, j]
+            after_chosen = best(miss - mine == 0)
+        elif key in chosen_keys:
+            action, after_chosen = "force_out", best((miss == 0) & ~has[:, j])
+        else:
+            action, after_chosen = "force_in", best((miss == 0) & has[:, j])
+        after = math.fsum(inst.values[i] for i in after_chosen) if after_chosen is not None else None
+        delta = None if after is None or obj_now is None else _clean(after - obj_now, obj_now)
+        status = "infeasible" if after_chosen is None else "optimal"
+        text = None
+        if status == "infeasible" and explain:
+            new = replace(inst, rules=toggled_rules(rules, key, action))
+            text = explanation_text(explain_infeasible(new, solver="highs", time_limit=time_limit))
+        sel = tuple((inst.items[i].key, inst.items[i].variant) for i in sorted(after_chosen or ()))
+        out[key] = TogglePrice(key=key, action=action, objective_now=obj_now, objective_after=after,
+                               delta=delta, status=status, explanation=text, selected_after=sel)
+    return out
+
+
 def prices_of(inst: Instance, now: RawSolution | None = None, *, time_limit: float = 10.0,
-              explain: bool = True) -> dict[str, TogglePrice]:
+              explain: bool = True, engine: str = "auto") -> dict[str, TogglePrice]:
     """The toggle price of every proposal of `inst`, against the current optimum `now`
-    (computed when None)."""
+    (computed when None). `engine`: "enumeration" (every admissible portfolio enumerated once;
+    exact), "solve" (the Pareto programme and the reusable MILP) or "auto" (the enumeration when
+    the portfolios fit its bound)."""
+    if engine in ("auto", "enumeration"):
+        found = _by_enumeration(inst, now, time_limit, explain)
+        if found is not None:
+            return found
+        if engine == "enumeration":
+            raise ValueError("too many admissible portfolios to enumerate")
     rules = inst.rules
     values = inst.values
-    engine = _Engine(inst)
+    engine_ = _Engine(inst)
     model: ReusableModel | None = None
 
     def milp(r: Rules, start: tuple[int, ...] | None = None) -> RawSolution:
@@ -135,12 +206,12 @@ def prices_of(inst: Instance, now: RawSolution | None = None, *, time_limit: flo
 
     if now is None:
         now = None
-        if engine.ok:
-            k = engine.fwd.best(rules.pool_total)
+        if engine_.ok:
+            k = engine_.fwd.best(rules.pool_total)
             if k is None:
                 now = RawSolution("infeasible", None, "pareto", 0.0)
             else:
-                chosen = tuple(sorted(engine.fwd.selection(engine.fwd.last, k)))
+                chosen = tuple(sorted(engine_.fwd.selection(engine_.fwd.last, k)))
                 if satisfies_dropped(inst, chosen):
                     now = RawSolution("optimal", chosen, "pareto", 0.0)
         if now is None:
@@ -159,8 +230,8 @@ def prices_of(inst: Instance, now: RawSolution | None = None, *, time_limit: flo
         new_rules = toggled_rules(rules, key, action)
         new = replace(inst, rules=new_rules)
         raw: RawSolution | None = None
-        if engine.ok:
-            proven, chosen = engine.best(new, key)
+        if engine_.ok:
+            proven, chosen = engine_.best(new, key)
             if proven:
                 raw = RawSolution("infeasible" if chosen is None else "optimal", chosen, "pareto", 0.0)
         if raw is None:

@@ -220,6 +220,7 @@ class RuleKind:
     kind: ClassVar[RuleKindName]
     pareto_exact: ClassVar[bool] = True  # the frontier's Pareto programme stays exact under it
     together: ClassVar[bool] = False  # its groups are released together (one switch in the scenario)
+    forces_key: ClassVar[bool] = False  # a group forces its proposal (`Rule.key`) in: exactly one variant
 
     def groups(self, inst: Instance) -> list[Rule]:
         """The kind's active groups in `inst` (none when the rule is not set)."""
@@ -325,6 +326,7 @@ def join_names(names: Sequence[str]) -> str:
 
 class ForceIn(RuleKind):
     kind = "force_in"
+    forces_key = True
 
     def groups(self, inst: Instance) -> list[Rule]:
         return [Rule("force_in", key=k) for k in inst.rules.force_in]
@@ -973,6 +975,7 @@ class PartyMust(RuleKind):
     """A party must have proposal k: Σ_{i ∈ k} x_i = 1 (group: proposal k, party)."""
 
     kind = "party_must"
+    forces_key = True
 
     def groups(self, inst: Instance) -> list[Rule]:
         return [Rule("party_must", key=k, other=p.name) for p in inst.rules.parties for k in p.must]
@@ -1181,6 +1184,11 @@ def release(rules: Rules, groups: Sequence[Rule]) -> Rules:
     for rule in groups:
         rules = BY_KIND[rule.kind].without(rules, rule)
     return rules
+
+
+def forced_in(inst: Instance) -> set[str]:
+    """The proposals some rule forces in (a forced-in proposal, a party's must-have)."""
+    return {r.key for r in active_rules(inst) if BY_KIND[r.kind].forces_key}
 
 
 def not_pareto_exact(inst: Instance) -> list[Rule]:
