@@ -81,6 +81,12 @@ def admissible(inst: Instance, limit: int = DEFAULT_LIMIT) -> Admissible | None:
     is_monotone = [r.hi < float("inf") and r.lo <= 0 and all(c >= 0 for _, c in r.terms) for r in rows]
     monotone = [r for r, m in zip(rows, is_monotone, strict=True) if m]
     others = [r for r, m in zip(rows, is_monotone, strict=True) if not m]
+    options = [len([i for i in idx if i not in excluded]) + 1 for idx in inst.by_key.values()]
+    upper = 1
+    for k in options:
+        upper *= k
+        if upper > limit and not monotone:
+            return None  # nothing prunes: the selections themselves exceed the bound
     A = np.zeros((len(monotone), n))
     for k, r in enumerate(monotone):
         for i, c in r.terms:
