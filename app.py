@@ -25,13 +25,13 @@ from portfolio.scenario import (
     flow_settings,
 )
 from portfolio.urlstate import HORIZON_SLIDER_RANGE, from_query, to_query
-from ui import history, share, sidebar, state, views, whatif
+from ui import history, positions, share, sidebar, state, views, whatif
 from ui.state import CHOICES, OPTIMISE
 from ui.text import md_list
 
 LOG = logging.getLogger("investeringsportefolje")
-VIEWS = ("Forslag", "Måltal pr. udvalg", "Økonomi pr. år", "Kort", "Hvad nu hvis", "Forslagsvisning",
-         "Afvigelser", "Del, gem, eksportér")
+VIEWS = ("Forslag", "Måltal pr. udvalg", "Økonomi pr. år", "Kort", "Hvad nu hvis", positions.VIEW,
+         "Forslagsvisning", "Afvigelser", "Del, gem, eksportér")
 
 st.set_page_config(page_title="Investeringsportefølje", page_icon="📊", layout="wide",
                    initial_sidebar_state="auto")  # open on a wide screen, closed on a phone
@@ -249,17 +249,19 @@ def main() -> None:
         st.caption(f"Optimeret på {fmt.tal(result.solve_seconds * 1000, 1)} ms med "
                    f"{SOLVER_LABELS.get(result.solver.lower(), result.solver)} "
                    f"({STATUS_TEXT.get(result.status, 'ukendt status')}).")
-    elif view == VIEWS[1]:
+    elif view == "Måltal pr. udvalg":
         views.udvalg_tab(kf)
-    elif view == VIEWS[2]:
+    elif view == "Økonomi pr. år":
         views.economy_tab(kf)
-    elif view == VIEWS[3]:
+    elif view == "Kort":
         views.map_tab(scope, shown, flows, shown_scenario.base_year)
-    elif view == VIEWS[4]:
+    elif view == "Hvad nu hvis":
         whatif.whatif_view(ds, ds_token, scenario, result)
-    elif view == VIEWS[5]:
+    elif view == positions.VIEW:
+        positions.negotiation_view(ds, ds_token, scenario, scope, titles)
+    elif view == "Forslagsvisning":
         views.proposal_view(ds, scope, _register(ds_token, ds), shown_scenario)
-    elif view == VIEWS[6]:
+    elif view == "Afvigelser":
         views.register_tab(ds, _register(ds_token, ds))
     else:
         prices_num = ({k: tp.delta for k, tp in whatif.prices_cached(scenario.cache_key(), ds_token, ds, result).items()}

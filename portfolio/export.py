@@ -33,6 +33,14 @@ of source documents): statuses, solvers and sources are named in Danish (`SOLVER
 not in a cell: custom properties ``Scenarie (JSON) 1``, ``2`` … of at most 255 characters each
 (what Excel keeps of a text property), to be joined in order (`scenario_from_workbook`).
 
+**The agreement.** When the scenario has parties at the table (`Scenario.parties`), the workbook
+starts with the sheet "Aftale" (`AGREEMENT_SHEET`, content from `portfolio.agreement`): the common
+ground (the scenario's optimum, status and objective), its figures and the agreed portfolio, then per
+party each demand with "Opfyldt"/"Ikke opfyldt" (checked against the portfolio and its rule
+figures) and its price (the change in the objective as shown if the demand alone were dropped), and
+each party's price; without an agreement, the explanation and the verified concessions.
+`agreement_html` is the same content as a self-contained, printable HTML document.
+
 **CSV format.** Made for Excel with Danish regional settings, which is what a Danish municipal
 economist opens it with: UTF-8 *with BOM* (so Excel reads æ, ø, å), ``;`` as separator (Danish
 Excel's list separator), decimal comma and no thousands separator (``-185,0315``), CRLF line ends.
@@ -59,11 +67,15 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import fmt
+from .agreement import NO_PRICE as AGREEMENT_NO_PRICE
+from .agreement import agreement
+from .agreement import agreement_html as agreement_html
 from .effects import MEASURE_LABELS, MEASURES
 from .figures import investment, net, permanent, variant_figures
 from .flows import Flows, variant_flows
 from .keyfigures import KeyFigures, scenario_conversions, scenario_key_figures
 from .model import INNOVATION_POOL, DataSet, Styring, Variant
+from .negotiation import Negotiation, negotiate
 from .optimiser import CODE_LABELS, SOLVER_LABELS, Result
 from .optimiser.build import minimised_pool_covers
 from .register import compute_register
@@ -91,6 +103,7 @@ PROPERTY_CHARS = 255  # the longest text property Excel keeps
 
 SHEETS = ("Forudsætninger", "Nøgletal", "Valgte forslag", "Økonomi pr. år", "Måltal pr. udvalg",
           "Alle forslag", "Afvigelser")
+AGREEMENT_SHEET = "Aftale"  # first, when the scenario has parties at the table
 
 STATUS_LABELS = {"optimal": "Optimal løsning fundet", "infeasible": "Ingen løsning: reglerne kan ikke "
                  "overholdes samtidig", "time_limit": "Tidsgrænsen blev nået"}
@@ -574,6 +587,17 @@ def assumption_rows(ds: DataSet, s: Scenario, unit: str) -> list[tuple[str, obje
     rows += [(f"{label('price_index')} {y} (indtastet)", Num(v, INDEX_FORMAT),
               "KL's service-PL, indtastet; bruges frem for Økonomistyrelsens tal for året")
              for y, v in sorted(s.price_index.items())]
+    for p in s.parties:
+        party = f"{label('parties')} {p.name}:"
+        rows += [(f"{party} kræver", keys_text(p.must), "Forslag, partiet kræver med i aftalen"),
+                 (f"{party} afviser", keys_text(p.never), "Forslag, partiet ikke vil have med i aftalen"),
+                 (f"{party} puljeloft", Mio(p.max_pool, EXACT_FORMAT) if p.max_pool is not None else "Intet loft",
+                  f"Loft over de puljedækkede investeringer over horisonten, som partiet accepterer ({unit})")]
+        rows += [(f"{party} besparelseskrav {t.year} ({TARGET_MEASURE_TEXT[t.measure]}, {t.udvalg or 'alle udvalg'})",
+                  Mio(t.min, EXACT_FORMAT), TARGET_EXPLANATION.format(unit=unit) + "; partiets krav")
+                 for t in p.savings_targets]
+        if p.colour is not None:
+            rows.append((f"{party} farve", p.colour, "Partiets farve i dashboardet"))
     return rows
 
 
@@ -812,6 +836,60 @@ def _sheet_register(sh: _Sheet, c: _Context) -> None:
     sh.finish(fixed={4: 50, 10: 60})
 
 
+def _sheet_agreement(sh: _Sheet, c: _Context, negotiation: Negotiation) -> None:
+    """The agreement (`portfolio.agreement`): the common ground and its figures, the agreed
+    portfolio, each party's demands (met or not, and each one's price), each party's price, and
+    without an agreement the explanation and the verified concessions."""
+    a = agreement(c.ds, c.scenario, negotiation, c.result)
+    names = ", ".join(p.title for p in a.parties)
+    sh.title(AGREEMENT_SHEET, f"Forhandlingens resultat ({names}): den aftalte portefølje, hvert partis krav og "
+                              f"prisen for dem. Beløb i {c.unit}. {SIGN_TEXT}")
+    sh.header(["Punkt", "Værdi", "Forklaring"])
+    sh.row(["Partier ved bordet", names, ""])
+    sh.row(["Fælles grundlag", a.status_text, ""])
+    sh.row(["Mål", a.objective_name, objective_explanation(c.scenario)])
+    if a.solved:
+        sh.row([a.objective_label, a.objective, "Målets værdi for den aftalte portefølje, inklusive eventuelle "
+                                                "risikofradrag"])
+        for label, amount, expl in a.figures:
+            sh.row([label, amount, expl])
+        sh.row(["Antal forslag", Num(a.n_proposals, INT_FORMAT), ""])
+    if a.explanation:
+        sh.row(["Forklaring", a.explanation])
+
+    if a.solved:
+        sh.blank()
+        sh.row(["Aftalt portefølje"], _BOLD)
+        sh.row(["Nøgle", "Titel", "Variant", "Nettoeffekt over horisonten (mio. kr.)"], _BOLD)
+        for p in a.portfolio:
+            sh.row([p.key, p.title, p.variant or "", p.net_total])
+        if not a.portfolio:
+            sh.row(["", "Ingen forslag er valgt"])
+
+    for party in a.parties:
+        sh.blank()
+        sh.row([party.title] + ([f"Farve {party.colour}"] if party.colour else []), _BOLD)
+        sh.row(["Krav", "Opfyldt", "Kravets beløb (mio. kr.)", "Porteføljen", "Porteføljens tal (mio. kr.; "
+                "besparelse negativ)", a.price_header], _BOLD)
+        for d in party.demands:
+            sh.row([d.text, d.status, Mio(d.limit, EXACT_FORMAT) if d.limit is not None else "", d.value_text,
+                    d.value, d.price if d.price is not None else AGREEMENT_NO_PRICE])
+        if not party.demands:
+            sh.row(["Ingen krav"])
+        sh.row([a.party_price_label, "", "", "", None,
+                party.price if party.price is not None else AGREEMENT_NO_PRICE], _BOLD)
+
+    if a.concessions:
+        sh.blank()
+        sh.row(["Indrømmelser, der giver en aftale (hver er afprøvet)"], _BOLD)
+        sh.row(["Indrømmelse", a.objective_label, "Porteføljen"], _BOLD)
+        for con in a.concessions:
+            sh.row([con.text, con.objective, ", ".join(con.selected)])
+        if a.summary:
+            sh.row([a.summary])
+    sh.finish(fixed={1: 60, 2: 40, 3: 24, 4: 24, 5: 24, 6: 40})
+
+
 def scenario_from_workbook(data: bytes) -> Scenario:
     """The scenario a workbook of `workbook_bytes` was made for, from its document properties.
     Raises ScenarioError (Danish) when the workbook has none."""
@@ -830,8 +908,11 @@ def scenario_from_workbook(data: bytes) -> Scenario:
 
 
 def workbook_bytes(ds: DataSet, scenario: Scenario, result: Result, *,
-                   prices: Mapping[str, object] | None = None, created: datetime | None = None) -> bytes:
-    """The scenario and its portfolio as an .xlsx workbook (sheets: see `SHEETS`).
+                   prices: Mapping[str, object] | None = None, created: datetime | None = None,
+                   negotiation: Negotiation | None = None) -> bytes:
+    """The scenario and its portfolio as an .xlsx workbook (sheets: see `SHEETS`; first the sheet
+    "Aftale" when the scenario has parties: `result` is then the common ground, and `negotiation`
+    its `negotiation.negotiate(ds, scenario)`, computed here when not given).
 
     `prices` maps a proposal key (or a variant label such as 'SI05 (Model 1)') to its toggle price:
     a number (the change in the objective, 1.000 kr., savings positive: `TogglePrice.delta`; None
@@ -842,6 +923,8 @@ def workbook_bytes(ds: DataSet, scenario: Scenario, result: Result, *,
     c = _context(ds, scenario, result)
     wb = Workbook()
     wb.remove(wb.active)
+    if scenario.parties:
+        _sheet_agreement(_Sheet(wb.create_sheet(AGREEMENT_SHEET)), c, negotiation or negotiate(ds, scenario))
     writers = {name: _Sheet(wb.create_sheet(name)) for name in SHEETS}
     _sheet_assumptions(writers["Forudsætninger"], c, created)
     _sheet_key_figures(writers["Nøgletal"], c)

@@ -849,6 +849,8 @@ def _describe(err: ValidationError) -> str:
             parts.append(f"'{loc}': {text}")
         elif kind in ("value_error", "assertion_error") and not e["loc"]:
             parts.append(text)
+        elif kind in ("value_error", "assertion_error") and isinstance(e.get("input"), Mapping):
+            parts.append(f"'{loc}': {text}")  # a whole object's own check: its text names what is wrong
         else:
             parts.append(f"'{loc}': {text} (fik {_input_text(e.get('input'))})")
     return "Ugyldigt scenarie: " + _listed(parts)

@@ -5,7 +5,7 @@ Only settings that differ from the page's defaults (`Scenario()` unless given) a
 are ``key:value`` pairs; a literal ``%``, ``,`` or ``:`` inside a key is percent-escaped (inside a
 named pool also ``/`` and ``=``). A rule the defaults have and the scenario has not is ``ingen``
 (``risk``, ``risky``, ``payback``, ``covers``, ``selffin``) or an empty value (``in``, ``out``,
-``variant``, ``pl``, ``pool_year``, ``pools``, ``target``), so every valid scenario survives its link.
+``variant``, ``pl``, ``pool_year``, ``pools``, ``target``, ``parties``), so every valid scenario survives its link.
 
 Each parameter's name is declared by its field in `portfolio.scenario.Scenario` (``param`` in the
 field's ``json_schema_extra``, read with `field_param`); `QUERY_KEYS` is built from them, and the
@@ -39,11 +39,17 @@ holds only how each value is written and read.
 | ``target`` | savings_targets (see below) | ``2021:20000:maaltal:Socialudvalget,2022:5000:varig:`` |
 | ``no_maaltal`` | no_maaltal_increase | ``ja`` |
 | ``selffin`` | self_financing_by (``ingen``: none) | ``2021`` |
+| ``parties`` | parties (see below) | ``A:1f77b4:BU09/TV01:HA02:20000:2021=5000=maaltal=,B::HA02:TV01::`` |
 
 ``pools``: one ``name:covers:total:per_year`` per named pool, separated by ``,``; the covers separated by
 ``/`` (``Service/Anlæg``), an empty total for none, the years as ``2020=5000/2021=3000``. ``target``:
 one ``year:min:measure:udvalg`` per savings target, separated by ``,``; the measure ``maaltal`` or
-``varig``, an empty udvalg for all udvalg together.
+``varig``, an empty udvalg for all udvalg together. ``parties``: one
+``name:colour:must:never:max_pool:targets`` per party, separated by ``,``; the colour without ``#``
+(``1f77b4``, empty: none), the must-have and no-go proposals separated by ``/`` (``BU09/TV01``), an
+empty max_pool for no cap, the savings targets as ``year=min=measure=udvalg`` separated by ``/`` (an
+empty udvalg: all udvalg together). Inside a party's name, a key and an udvalg, ``%``, ``,``, ``:``,
+``/`` and ``=`` are percent-escaped.
 
 `from_query` never raises: a parameter that cannot be read or is invalid falls back to the
 default for that setting, with a Danish notice; proposals, variants and catalogues that are not in
@@ -52,19 +58,23 @@ the data are dropped with a notice (`fit_to_dataset`, also used for saved scenar
 `params` maps each name to one value or to a list of values (``st.query_params.to_dict()`` gives
 the last value only; ``{k: st.query_params.get_all(k)}`` gives them all). A parameter given more
 than once: the values of a list parameter (``cat``, ``in``, ``out``, ``covers``, ``variant``,
-``pool_year``, ``haircut``, ``pl``, ``pools``, ``target``) are merged, with a notice; for any other parameter the last
+``pool_year``, ``haircut``, ``pl``, ``pools``, ``target``, ``parties``) are merged, with a notice; for any other parameter the last
 value counts (as in Streamlit), with a notice when the values differ. A key named twice in
 ``in``/``out`` (``in=BU09,BU09``) counts once, with a notice; a key twice in a map (``variant``,
 ``pool_year``, ``haircut``, ``pl``, a named pool's years) makes that parameter invalid; so does a
-pool name twice in ``pools`` or two targets for the same year, measure and udvalg.
+pool name twice in ``pools`` or two targets for the same year, measure and udvalg; so does a party
+name twice in ``parties``, a key twice in one party's list, a key a party both demands and refuses,
+or two of one party's targets for the same year, measure and udvalg.
 
 Limits: at most `MAX_QUERY_PARAMS` values are read (a repeated parameter counts each time; the
 rest are ignored with a notice), a value (or the merged values of one parameter) at most
 `MAX_VALUE_LENGTH` characters, a number at most 40 characters and finite, years and key counts as
 in `portfolio.scenario`, and the pool (and every named pool, in total and per year) at most
 `pool_limit` (`fit_to_dataset` drops a larger amount with a notice, and a savings target for an
-udvalg the chosen catalogues' data do not have). Years outside the horizon in ``pool_year``,
-``pools`` and ``target`` are ignored with a notice. With ``horizon_range`` (the dashboard passes
+udvalg the chosen catalogues' data do not have; for the parties, a demanded or refused proposal
+outside the chosen catalogues, a target for such an udvalg and a pool cap above `pool_limit`). Years
+outside the horizon in ``pool_year``, ``pools``, ``target`` and the parties' targets are ignored with
+a notice. With ``horizon_range`` (the dashboard passes
 `HORIZON_SLIDER_RANGE`, its slider's range) a horizon outside the range falls back to the default
 horizon with a notice (dropping the years outside it).
 Unknown parameter names give one notice together.
@@ -106,7 +116,7 @@ MAX_QUERY_PARAMS = 1_000  # values read from one query; the rest are ignored
 HORIZON_SLIDER_RANGE: tuple[int, int] = (2015, 2035)  # the dashboard's horizon slider
 # the parameters whose repeated values are merged: the lists and maps
 _LIST_FIELDS = ("catalogues", "force_in", "force_out", "pool_covers", "variants", "risk_haircut", "price_index",
-                "pools", "savings_targets")
+                "pools", "savings_targets", "parties")
 LIST_PARAMS = frozenset({_POOL_YEAR, *(_PARAM_OF[f] for f in _LIST_FIELDS)})
 _KEY_LISTS = frozenset({_PARAM_OF["force_in"], _PARAM_OF["force_out"]})  # lists in which a proposal counts once
 _MAX_NUMBER_LENGTH = 40
@@ -118,6 +128,10 @@ _POOL_COVERS: tuple[str, ...] = typing.get_args(PoolCoverName)
 _MEASURES = {"maaltal": "maaltal", "måltal": "maaltal", "varig": "varig"}
 _POOL_FORMAT = "navn:dækker:i alt:pr. år, fx drift:Service/Anlæg:12000:2020=5000/2021=3000"
 _TARGET_FORMAT = "år:mindst:maaltal eller varig:udvalg, fx 2021:20000:maaltal:Socialudvalget"
+_PARTY_FORMAT = ("navn:farve:kræver:afviser:puljeloft:besparelseskrav, fx "
+                 "A:1f77b4:BU09/TV01:HA02:20000:2021=5000=maaltal=Socialudvalget")
+_PARTY_TARGET_FORMAT = "år=mindst=maaltal eller varig=udvalg, fx 2021=5000=maaltal=Socialudvalget"
+_HEX_COLOUR = re.compile(r"#?([0-9a-fA-F]{6})")
 
 
 class _Bad(ValueError):
@@ -190,6 +204,19 @@ def _targets_text(targets: Sequence[Any]) -> str:
     return ",".join(f"{t.year}:{_num(t.min)}:{t.measure}:{_esc(t.udvalg or '')}" for t in targets)
 
 
+def _parties_text(parties: Sequence[Any]) -> str:
+    """``name:colour:must:never:max_pool:targets`` per party, e.g.
+    ``A:1f77b4:BU09/TV01:HA02:20000:2021=5000=maaltal=`` (the colour without ``#``, an empty colour or
+    max_pool: none; the targets ``year=min=measure=udvalg``, an empty udvalg: all udvalg together)."""
+    def one(p: Any) -> str:
+        targets = "/".join(f"{t.year}={_num(t.min)}={t.measure}={_esc_part(t.udvalg or '')}"
+                           for t in p.savings_targets)
+        return ":".join((_esc_part(p.name), (p.colour or "").lstrip("#"),
+                         "/".join(_esc_part(k) for k in p.must), "/".join(_esc_part(k) for k in p.never),
+                         "" if p.max_pool is None else _num(p.max_pool), targets))
+    return ",".join(one(p) for p in parties)
+
+
 # field -> its value as parameter text (the pool, which spans two parameters, is `_pool_params`)
 _ENCODERS: dict[str, Callable[[Any], str]] = {
     "catalogues": _items,
@@ -215,6 +242,7 @@ _ENCODERS: dict[str, Callable[[Any], str]] = {
     "pools": _pools_text,
     "savings_targets": _targets_text,
     "no_maaltal_increase": _yes_no,
+    "parties": _parties_text,
     "self_financing_by": _none_or(str),
 }
 
@@ -368,12 +396,12 @@ def _pool_amounts(text: str, name: str) -> dict[str, float]:
     return out
 
 
-def _records(text: str, form: str) -> list[list[str]]:
-    """The ``,``-separated records of four ``:``-separated (still escaped) fields; `form` says how to write one."""
+def _records(text: str, form: str, n: int = 4) -> list[list[str]]:
+    """The ``,``-separated records of `n` ``:``-separated (still escaped) fields; `form` says how to write one."""
     out = []
     for part in text.split(",") if text != "" else []:
         fields = part.split(":")
-        if len(fields) != 4:
+        if len(fields) != n:
             raise _Bad(f"'{_show(unquote(part))}' skal skrives som {form}")
         out.append(fields)
     return out
@@ -406,6 +434,41 @@ def _targets(text: str) -> list[dict[str, Any]]:
     return out
 
 
+def _party_keys(text: str) -> list[str]:
+    """A party's ``/``-separated proposal keys."""
+    return [unquote(k) for k in text.split("/")] if text != "" else []
+
+
+def _party_targets(text: str, name: str) -> list[dict[str, Any]]:
+    """A party's savings targets, ``year=min=measure=udvalg`` separated by ``/``."""
+    out: list[dict[str, Any]] = []
+    for part in text.split("/") if text.strip() != "" else []:
+        fields = part.split("=")
+        if len(fields) != 4:
+            raise _Bad(f"partiet '{_show(name)}': '{_show(unquote(part))}' skal skrives som {_PARTY_TARGET_FORMAT}")
+        year, amount, measure, udvalg = (unquote(f) for f in fields)
+        kind = _MEASURES.get(measure.strip().lower())
+        if kind is None:
+            raise _Bad(f"partiet '{_show(name)}': '{_show(measure)}' skal være maaltal eller varig")
+        out.append({"year": _int(year), "min": _float(amount), "measure": kind, "udvalg": udvalg or None})
+    return out
+
+
+def _parties(text: str) -> list[dict[str, Any]]:
+    """The parties, ``name:colour:must:never:max_pool:targets`` separated by ``,`` (see `_parties_text`)."""
+    out: list[dict[str, Any]] = []
+    for fields in _records(text, _PARTY_FORMAT, 6):
+        name, colour, must, never, cap, targets = (unquote(fields[0]), unquote(fields[1]), *fields[2:4],
+                                                    unquote(fields[4]), fields[5])
+        m = _HEX_COLOUR.fullmatch(colour.strip())
+        if colour.strip() and m is None:
+            raise _Bad(f"partiet '{_show(name)}': farven '{_show(colour)}' skal skrives med seks hex-cifre, fx 1f77b4")
+        out.append({"name": name, "colour": f"#{m.group(1)}" if m else None, "must": _party_keys(must),
+                    "never": _party_keys(never), "max_pool": None if cap.strip() == "" else _float(cap),
+                    "savings_targets": _party_targets(targets, name)})
+    return out
+
+
 # field -> the decoder of its parameter's text (the pool, which spans two parameters, is read in `from_query`)
 _DECODE: dict[str, Callable[[str], Any]] = {
     "catalogues": _split,
@@ -431,6 +494,7 @@ _DECODE: dict[str, Callable[[str], Any]] = {
     "pools": _pools,
     "savings_targets": _targets,
     "no_maaltal_increase": _bool,
+    "parties": _parties,
     "self_financing_by": _or_none(_int),
 }
 # param -> (scenario field, decoder), the parameter named by the field's declaration
@@ -439,9 +503,9 @@ _DECODERS: dict[str, tuple[str, Callable[[str], Any]]] = {_PARAM_OF[f]: (f, deco
 _FIELD_ORDER = ("catalogues", "base_year", "horizon", "objective", "discount_rate", "npv_extra_years", "pool",
                 "pool_covers", "max_risk", "max_risky_share", "risk_haircut", "max_payback_years", "force_in",
                 "force_out", "variants", "dependencies", "solver", "time_limit", "alignment", "extend_permanent",
-                "price_index", "pools", "savings_targets", "no_maaltal_increase", "self_financing_by")
+                "price_index", "pools", "savings_targets", "no_maaltal_increase", "self_financing_by", "parties")
 # the fields with years that must lie in the horizon: applied after it
-_YEARS_IN_HORIZON = ("pools", "savings_targets", "self_financing_by")
+_YEARS_IN_HORIZON = ("pools", "savings_targets", "self_financing_by", "parties")
 
 
 _MARKUP = frozenset("[]<>*`\\#|$~{}")
@@ -623,6 +687,12 @@ def _build(decoded: Mapping[str, Any], notices: list[str], where: str = "Indstil
                 years = sorted({str(t.get("year")) for t in outside})
                 notices.append(f"{label}: krav for år uden for horisonten {y0}-{y1} ignoreres ({_list_text(years)}).")
                 value = [t for t in value if not any(t is o for o in outside)]
+        if field == "parties" and isinstance(value, list):
+            y0, y1 = data["horizon"]
+            value, dropped = _parties_within(value, y0, y1)
+            if dropped:
+                notices.append(f"{label}: partiernes besparelseskrav for år uden for horisonten {y0}-{y1} ignoreres "
+                               f"({_list_text(dropped, width=80)}).")
         trial = {**trial_base, field: value}
         try:
             Scenario.from_json(trial)
@@ -675,6 +745,22 @@ def _pools_within(pools: list[Any], y0: int, y1: int) -> tuple[list[Any], list[s
     return kept, dropped
 
 
+def _parties_within(parties: list[Any], y0: int, y1: int) -> tuple[list[Any], list[str]]:
+    """The parties (JSON-shaped) without their savings targets for years outside y0-y1, and those
+    targets as "partiet 'A' for 2030" texts."""
+    kept: list[Any] = []
+    dropped: list[str] = []
+    for p in parties:
+        targets = p.get("savings_targets") if isinstance(p, Mapping) else None
+        if isinstance(targets, list):
+            outside = [t for t in targets if isinstance(t, Mapping) and _outside(t.get("year"), y0, y1)]
+            if outside:
+                dropped += [f"partiet '{shown(p.get('name'), 40)}' for {shown(t.get('year'), 10)}" for t in outside]
+                p = {**p, "savings_targets": [t for t in targets if not any(t is o for o in outside)]}
+        kept.append(p)
+    return kept, dropped
+
+
 def _within(data: dict[str, Any], fields: Sequence[str], y0: int, y1: int) -> dict[str, Any]:
     """The JSON-shaped `data` with the years outside y0-y1 removed from `fields` (named pools'
     years, savings targets, the self-financing year)."""
@@ -683,6 +769,8 @@ def _within(data: dict[str, Any], fields: Sequence[str], y0: int, y1: int) -> di
         out["pools"] = _pools_within(list(out["pools"]), y0, y1)[0]
     if "savings_targets" in fields:
         out["savings_targets"] = [t for t in out["savings_targets"] if _in_horizon(t["year"], y0, y1)]
+    if "parties" in fields:
+        out["parties"] = _parties_within(list(out["parties"]), y0, y1)[0]
     if "self_financing_by" in fields and out["self_financing_by"] is not None \
             and not _in_horizon(out["self_financing_by"], y0, y1):
         out["self_financing_by"] = None
@@ -738,8 +826,9 @@ def fit_to_dataset(scenario: Scenario, ds: DataSet, *,
             variants[key] = name
     data["variants"] = variants
     _fit_targets(data, ds, notices)
+    _fit_parties(data, ds, chosen, notices)
     try:
-        fitted = _fit_pool(Scenario.from_json(data), ds, notices)
+        fitted = _fit_party_pools(_fit_pool(Scenario.from_json(data), ds, notices), ds, notices)
     except ScenarioError as e:
         notices.append(f"Scenariet kunne ikke tilpasses data ({_reason(e)}); standardscenariet bruges.")
         fitted = Scenario.from_json({**Scenario().to_json(), "catalogues": cats})
@@ -750,7 +839,7 @@ def fit_to_dataset(scenario: Scenario, ds: DataSet, *,
         d = Scenario()
         reset = fitted.to_json() | {"base_year": d.base_year, "price_index": {}}
         try:
-            fitted = _fit_pool(Scenario.from_json(reset), ds, notices)
+            fitted = _fit_party_pools(_fit_pool(Scenario.from_json(reset), ds, notices), ds, notices)
             fitted.validate_for(ds)
         except ScenarioError as e2:
             notices.append(f"Scenariet passer stadig ikke til data ({_reason(e2)}).")
@@ -784,6 +873,10 @@ def _fit_horizon(data: dict[str, Any], horizon_range: tuple[int, int], notices: 
         notices.append(f"Besparelseskravene for {_list_text(outside)} ligger uden for horisonten {d0}-{d1} og er "
                        "fjernet.")
         data["savings_targets"] = [t for t in data["savings_targets"] if d0 <= t["year"] <= d1]
+    data["parties"], dropped = _parties_within(data["parties"], d0, d1)
+    if dropped:
+        notices.append(f"Partiernes besparelseskrav for {_list_text(dropped, width=80)} ligger uden for horisonten "
+                       f"{d0}-{d1} og er fjernet.")
     by = data["self_financing_by"]
     if by is not None and not d0 <= by <= d1:
         notices.append(f"Kravet om selvfinansiering senest {by} ligger uden for horisonten {d0}-{d1} og er fjernet.")
@@ -800,6 +893,43 @@ def _fit_targets(data: dict[str, Any], ds: DataSet, notices: list[str]) -> None:
         notices.append(f"Besparelseskrav til udvalg, der ikke findes i de valgte katalogers data, er fjernet: "
                        f"{_list_text(what, width=80)}.")
         data["savings_targets"] = [t for t in data["savings_targets"] if t not in gone]
+
+
+def _fit_parties(data: dict[str, Any], ds: DataSet, chosen: Collection[str], notices: list[str]) -> None:
+    """Remove (with a notice) from every party of the JSON-shaped `data` the demanded and refused
+    proposals that are not in the chosen catalogues and the savings targets of an udvalg that the
+    chosen catalogues' data do not have."""
+    known = {ln.udvalg for c in ds.catalogues if c.id in data["catalogues"] for p in c.proposals for ln in p.lines}
+    parties = []
+    for party in data["parties"]:
+        name = _show(party["name"])
+        for field, what in (("must", "kræver"), ("never", "afviser")):
+            gone = [k for k in party[field] if k not in chosen]
+            if gone:
+                notices.append(f"Partiet '{name}' {what} forslag, der ikke findes i de valgte kataloger; de er "
+                               f"fjernet: {_list_text(gone)}.")
+                party = {**party, field: [k for k in party[field] if k in chosen]}
+        gone = [t for t in party["savings_targets"] if t["udvalg"] is not None and t["udvalg"] not in known]
+        if gone:
+            what = [f"{t['udvalg']} ({t['year']})" for t in gone]
+            notices.append(f"Partiet '{name}': besparelseskrav til udvalg, der ikke findes i de valgte katalogers "
+                           f"data, er fjernet: {_list_text(what, width=80)}.")
+            party = {**party, "savings_targets": [t for t in party["savings_targets"] if t not in gone]}
+        parties.append(party)
+    data["parties"] = parties
+
+
+def _fit_party_pools(scenario: Scenario, ds: DataSet, notices: list[str]) -> Scenario:
+    """The scenario without the parties' pool caps above `pool_limit` (a notice names each, in mio. kr.)."""
+    limit = pool_limit(ds, scenario)
+    big = [p for p in scenario.parties if p.max_pool is not None and p.max_pool > limit]
+    if not big:
+        return scenario
+    what = [f"partiet '{p.name}' ({_mio(p.max_pool or 0.0)})" for p in big]
+    notices.append(_show(f"Puljeloftet for {shown_list(what, width=120)} er for stort og er fjernet: et puljeloft må "
+                         f"højst være {fmt.tal(math.floor(limit / 100 + 1e-9) / 10, 1)} mio. kr.", 600))
+    return scenario.replace(parties=[p.to_json() | ({"max_pool": None} if p in big else {})
+                                     for p in scenario.parties])
 
 
 def _mio(amount: float) -> str:

@@ -15,7 +15,7 @@ NET = "Nettoeffekt 2019-2024, mio. kr."
 ANNUAL = "Varig effekt 2024, mio. kr. (besparelse negativ)"
 POOL = "Brugt / pulje, mio. kr."
 COUNT = "Forslag i porteføljen"
-VIEWS = ("Forslag", "Måltal pr. udvalg", "Økonomi pr. år", "Kort", "Hvad nu hvis", "Forslagsvisning",
+VIEWS = ("Forslag", "Måltal pr. udvalg", "Økonomi pr. år", "Kort", "Hvad nu hvis", "Forhandling", "Forslagsvisning",
          "Afvigelser", "Del, gem, eksportér")
 
 

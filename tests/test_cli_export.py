@@ -78,3 +78,30 @@ def test_cli_export_of_an_infeasible_scenario_writes_nothing(tmp_path):
     run = subprocess.run([sys.executable, "-m", "portfolio", "optimise", "--pool", "-5", "--export", str(out)],
                          capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 2 and not out.exists()
+
+
+def test_cli_export_of_a_negotiation_has_the_agreement_sheet(tmp_path):
+    """With parties in the scenario, the workbook starts with the sheet "Aftale": the common ground
+    of `negotiate --json`, each demand's price as the change in net effect (-delta / 1000)."""
+    parties = [{"name": "A", "must": ["BU09"]}, {"name": "B", "never": ["TV02"], "max_pool": 15000}]
+    sc = tmp_path / "s.json"
+    sc.write_text(json.dumps({"pool": {"total": 20000}, "parties": parties}), encoding="utf-8")
+    pos = tmp_path / "pos.json"
+    pos.write_text(json.dumps({"scenario": {"pool": {"total": 20000}}, "parties": parties}), encoding="utf-8")
+    out = tmp_path / "out.xlsx"
+    res = _cli("optimise", "--scenario", str(sc), "--json", "--export", str(out))
+    neg = _cli("negotiate", "--positions", str(pos), "--json")
+    assert res["selected"] == neg["selected"] and res["objective"] == neg["objective"] == 111315
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[0] == "Aftale" and len(wb.sheetnames) == 8
+    cells = list(wb["Aftale"].iter_rows(values_only=True))
+    by_label = {r[0]: r for r in cells if r[0]}
+    assert by_label["Målværdi (mio. kr.; besparelse negativ)"][1] == pytest.approx(-neg["objective"] / 1000)
+    keys = [r[0] for r in cells[cells.index(next(r for r in cells if r[0] == "Nøgle")) + 1:]][:len(neg["selected"])]
+    assert keys == [s["key"] for s in neg["selected"]]
+    texts = {"must:BU09": "Kræver BU09 med", "never:TV02": "Afviser TV02", "max_pool": "Puljeloft: højst 15,0"}
+    for d in neg["price_of_demand"]:
+        row = next(r for r in cells if r[0] and r[0].startswith(texts[d["demand"]]))
+        assert row[1] == "Opfyldt" and row[5] == pytest.approx(-d["delta"] / 1000, abs=1e-9), d
+    assert [r[5] for r in cells if r[0] == "Prisen for partiet i alt (alle partiets krav droppet)"] == [
+        pytest.approx(-neg["price_of_party"][p] / 1000, abs=1e-9) for p in ("A", "B")]

@@ -309,7 +309,9 @@ hostile_text = st.one_of(
                      "<b>x</b>", "[x](javascript:alert(1))", "\x00", "\n", "ingen", "none", "2015-2035",
                      "drift:Service:1e12:2019=1e12", "drift:Drift:1:", "a:Service::2030=1,a:Anlæg::", "::::",
                      "x:Innovationspulje:5:2019=1/2019=2", "2021:1e12:maaltal:", "2030:1:varig:Kultur",
-                     "2021:1:varig:,2021:2:varig:", "2021:5:maaltal:Socialudvalget", "2022", "2040", "ja"]),
+                     "2021:1:varig:,2021:2:varig:", "2021:5:maaltal:Socialudvalget", "2022", "2040", "ja",
+                     "A::BU09/TV01:HA02:20000:2021=5000=maaltal=,B::HA02:TV01::", "A::XX99:BU09:1e12:",
+                     "A:zz::::", "A::BU09:BU09:::", "A:::::2030=1=varig=Kultur", "<b>x</b>:::::", ":::::"]),
 )
 query_values = hostile_text | st.lists(hostile_text, max_size=4)
 
@@ -331,6 +333,10 @@ def _random_queries(params: dict[str, Any], slider: bool) -> None:
     y0, y1 = s.horizon
     assert all(y0 <= t.year <= y1 for t in s.savings_targets) and all(y0 <= y <= y1 for p in s.pools
                                                                        for y in p.per_year)
+    chosen = {p.key for c in DS.catalogues if c.id in s.catalogues for p in c.proposals}
+    for party in s.parties:
+        assert set(party.must) <= chosen and set(party.never) <= chosen
+        assert (party.max_pool or 0) <= limit and all(y0 <= t.year <= y1 for t in party.savings_targets)
 
 
 def test_random_queries_never_crash():
@@ -502,3 +508,95 @@ def test_valid_rules_after_hostile_ones():
         run_query(hostile)
     after, notes_after = run_query(valid)
     assert before == after and notes == notes_after == [] and to_query(after) == valid
+
+
+# --- the parties at the table (issue 14) ----------------------------------------------------------------
+
+FMT_PARTY = ("navn:farve:kræver:afviser:puljeloft:besparelseskrav, fx "
+             "A:1f77b4:BU09/TV01:HA02:20000:2021=5000=maaltal=Socialudvalget")
+FMT_PARTY_TARGET = "år=mindst=maaltal eller varig=udvalg, fx 2021=5000=maaltal=Socialudvalget"
+
+
+def _invalid(param: str, why: str) -> str:
+    return f"Indstillingen '{param}' i adressen er ugyldig ({why}); standardværdien bruges."
+
+
+@pytest.mark.parametrize("params, notice", [
+    ({"parties": "A"}, _unreadable("parties", f"'A' skal skrives som {FMT_PARTY}")),
+    ({"parties": "A::BU09:::::"}, _unreadable("parties", f"'A::BU09:::::' skal skrives som {FMT_PARTY}")),
+    ({"parties": "A:rød::::"}, _unreadable("parties", "partiet 'A': farven 'rød' skal skrives med seks hex-cifre, "
+                                                      "fx 1f77b4")),
+    ({"parties": "A::::tyve:"}, _unreadable("parties", "'tyve' er ikke et tal")),
+    ({"parties": "A::::1e999:"}, _unreadable("parties", "'1e999' er ikke et endeligt tal")),
+    ({"parties": "A:::::2021=5000"}, _unreadable("parties", f"partiet 'A': '2021=5000' skal skrives som "
+                                                            f"{FMT_PARTY_TARGET}")),
+    ({"parties": "A:::::2021=5=drift="}, _unreadable("parties", "partiet 'A': 'drift' skal være maaltal eller "
+                                                                "varig")),
+    ({"parties": "A:::::næste=5=varig="}, _unreadable("parties", "'næste' er ikke et heltal")),
+    ({"parties": "A::::,A::::"}, _unreadable("parties", f"'A::::' skal skrives som {FMT_PARTY}")),
+    ({"parties": "A:::::,A:::::"}, _invalid("parties", "partinavnet A står flere gange i 'parties'")),
+    ({"parties": ":::::"}, _invalid("parties", "'parties.0.name': må ikke være tom (fik \"\")")),
+    ({"parties": "A::::-5:"}, _invalid("parties", "'parties.0.max_pool': må ikke være negativ (fik -5.0)")),
+])
+def test_malformed_parties_fall_back_with_the_exact_danish_notice(params, notice):
+    s, notices = run_query(params)
+    assert s == Scenario() and notices == [notice], notices
+
+
+@pytest.mark.parametrize("params, needle", [
+    ({"parties": "A::BU09:BU09::"}, "'parties.0': partiet A både kræver og afviser BU09"),
+    ({"parties": "A::BU09/BU09:::"}, "'parties.0.must': BU09 står flere gange"),
+    ({"parties": "A:::::2021=1=varig=/2021=2=varig="}, "'parties.0': partiet A har to besparelseskrav for 2021; "
+                                                       "slå dem sammen"),
+])
+def test_inconsistent_parties_fall_back_with_a_danish_notice(params, needle):
+    s, notices = run_query(params)
+    assert s == Scenario() and len(notices) == 1, notices
+    assert notices[0].startswith("Indstillingen 'parties' i adressen er ugyldig (") and needle in notices[0], notices
+
+
+def test_the_parties_are_fitted_to_the_data_with_a_notice():
+    s, notices = run_query({"parties": "A::XX99/BU09/BC17-FIT:HA02/<b>x<%2Fb>:7214500:2021=1=varig=Kulturudvalget/"
+                                       "2022=2=maaltal=Socialudvalget,B::::1e12:"})
+    a, b = s.parties
+    assert (a.must, a.never, a.max_pool) == (("BU09",), ("HA02",), 7214500)
+    assert [(t.year, t.udvalg) for t in a.savings_targets] == [(2022, "Socialudvalget")]
+    assert b.max_pool is None
+    assert notices == [
+        "Partiet 'A' kræver forslag, der ikke findes i de valgte kataloger; de er fjernet: XX99, BC17-FIT.",
+        "Partiet 'A' afviser forslag, der ikke findes i de valgte kataloger; de er fjernet: ?b?x?/b?.",
+        "Partiet 'A': besparelseskrav til udvalg, der ikke findes i de valgte katalogers data, er fjernet: "
+        "Kulturudvalget (2021).",
+        "Puljeloftet for partiet 'B' (1.000.000.000 mio. kr.) er for stort og er fjernet: et puljeloft må højst "
+        "være 7.214,5 mio. kr."]
+    # with the 2017 business case chosen, BC17-FIT is kept; a saved scenario is fitted the same way
+    s, notices = run_query({"cat": "KK2020,BC2017", "parties": "A::BC17-FIT::7214500:"})
+    assert s.parties[0].must == ("BC17-FIT",) and notices == []
+    saved = Scenario.from_json({"parties": [{"name": "<b>A</b>", "must": ["BU09", "ZZ01"], "max_pool": 1e12}]})
+    fitted, notices = run_fit(saved)
+    assert fitted.parties[0].must == ("BU09",) and fitted.parties[0].max_pool is None
+    assert "Partiet '?b?A?/b?' kræver forslag" in joined(notices) and "Puljeloftet for partiet" in joined(notices)
+
+
+def test_party_targets_outside_the_horizon_are_dropped_with_a_notice():
+    s, notices = run_query({"parties": "A:::::2018=1=varig=/2021=2=varig=/2030=3=maaltal=,B:::::2031=1=varig="})
+    assert [[(t.year, t.min) for t in p.savings_targets] for p in s.parties] == [[(2021, 2)], []]
+    assert notices == ["Indstillingen 'parties' i adressen: partiernes besparelseskrav for år uden for horisonten "
+                       "2019-2024 ignoreres (partiet 'A' for 2018, partiet 'A' for 2030, partiet 'B' for 2031)."]
+    # the slider's fallback horizon drops a party's targets outside the default horizon
+    s, notices = run_query({"horizon": "2036-2040", "parties": "A:::::2038=2=varig="},
+                           horizon_range=HORIZON_SLIDER_RANGE)
+    assert s.horizon == (2019, 2024) and s.parties[0].savings_targets == ()
+    assert "Partiernes besparelseskrav for partiet 'A' for 2038 ligger uden for horisonten 2019-2024 og er fjernet." \
+        in notices
+
+
+def test_repeated_parties_parameters_are_merged_and_bounded():
+    s, notices = run_query({"parties": ["A::BU09:::", "B:::BU09::"]})
+    assert [p.name for p in s.parties] == ["A", "B"]
+    assert notices == ["Indstillingen 'parties' står 2 gange i adressen; værdierne er lagt sammen."]
+    many = ",".join(f"P{i}:::::" for i in range(25))
+    s, notices = run_query({"parties": many})
+    assert s.parties == () and "'parties' har 25 elementer; højst 20 er tilladt" in joined(notices), notices
+    s, notices = run_query({"parties": "A" * MAX_VALUE_LENGTH + ":::::"})
+    assert s.parties == () and "for lang" in joined(notices)

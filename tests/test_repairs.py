@@ -73,7 +73,7 @@ def patched(rules: Rules, patch: dict) -> Rules:
         out = replace(out, self_financing_by=patch["self_financing_by"])
     if "parties" in patch:
         out = replace(out, parties=tuple(
-            PartySpec(name=p["name"], must=tuple(p["must"]), never=tuple(p["never"]),
+            PartySpec(name=p["name"], colour=p.get("colour"), must=tuple(p["must"]), never=tuple(p["never"]),
                       max_pool=None if p["max_pool"] is None else float(p["max_pool"]),
                       savings_targets=tuple(TargetSpec(year=t["year"], min=float(t["min"]), measure=t["measure"],
                                                        udvalg=t["udvalg"]) for t in p["savings_targets"]))

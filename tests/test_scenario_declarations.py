@@ -55,6 +55,11 @@ CHANGED: dict[str, Any] = {
                         {"year": 2022, "min": 5000, "measure": "varig"}],
     "no_maaltal_increase": True,
     "self_financing_by": 2022,
+    "parties": [{"name": "A: a/b=c, 100%", "colour": "#1f77b4", "must": ["BU09", "TV01"], "never": ["HA02"],
+                 "max_pool": 20000, "savings_targets": [{"year": 2021, "min": 5000, "measure": "maaltal",
+                                                         "udvalg": "Socialudvalget"},
+                                                        {"year": 2022, "min": 2500.5, "measure": "varig"}]},
+                {"name": "B", "must": ["HA02"], "never": ["TV01"]}],
 }
 EVERYTHING = Scenario.from_json(CHANGED)
 
@@ -91,7 +96,9 @@ def test_the_url_parameters_are_the_declared_ones():
     assert set(urlstate._ENCODERS) | {"pool"} == set(urlstate._DECODE) | {"pool"} == set(FIELDS)
     assert sorted(urlstate._FIELD_ORDER) == sorted(FIELDS)
     order = urlstate._FIELD_ORDER.index
-    assert all(order("horizon") < order(f) for f in ("pool", "pools", "savings_targets", "self_financing_by"))
+    assert all(order("horizon") < order(f) for f in ("pool", "pools", "savings_targets", "self_financing_by",
+                                                     "parties"))
+    assert "parties" in LIST_PARAMS and field_param("parties") == "parties"
 
 
 def test_the_changes_are_valid_and_change_every_field():
@@ -118,13 +125,15 @@ def test_a_scenario_with_every_field_set_uses_every_parameter():
     assert set(q) == set(QUERY_KEYS)
     assert q["pools"] == "drift%3A a%2Fb%3Dc%2C 100%25:Service/Anlæg:12000:2020=5000/2021=3000,anlæg:Anlæg:3000:"
     assert q["target"] == "2021:20000:maaltal:Socialudvalget,2022:5000:varig:"
+    assert q["parties"] == ("A%3A a%2Fb%3Dc%2C 100%25:1f77b4:BU09/TV01:HA02:20000:"
+                            "2021=5000=maaltal=Socialudvalget/2022=2500.5=varig=,B::HA02:TV01::")
     assert q["no_maaltal"] == "ja" and q["selffin"] == "2022"
     assert from_query(q, DS) == (EVERYTHING, [])
     # the rules removed, where the defaults have them: empty or "ingen"/"nej"
     back = to_query(Scenario(), EVERYTHING)
     assert set(back) == set(QUERY_KEYS)
-    assert {k: back[k] for k in ("pools", "target", "no_maaltal", "selffin")} == {
-        "pools": "", "target": "", "no_maaltal": "nej", "selffin": "ingen"}
+    assert {k: back[k] for k in ("pools", "target", "no_maaltal", "selffin", "parties")} == {
+        "pools": "", "target": "", "no_maaltal": "nej", "selffin": "ingen", "parties": ""}
     assert from_query(back, DS, defaults=EVERYTHING) == (Scenario(), [])
 
 

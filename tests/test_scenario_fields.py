@@ -49,13 +49,20 @@ def test_a_change_in_any_field_shows_in_the_exported_settings(name: str, a: Scen
     assert settings_differences(DS, a, b), f"a change of '{name}' is not in the exported settings"
 
 
-UNORDERED = ("pools", "savings_targets")  # every pool and every target applies: their order means nothing
+# every pool, every target and every party applies: their order means nothing
+UNORDERED = ("pools", "savings_targets", "parties")
+
+
+def _sorted(values: list) -> list:
+    return sorted(values, key=lambda v: json.dumps(v, sort_keys=True))
 
 
 def _meaning(name: str, s: Scenario) -> object:
-    """A field's JSON value, the entries of the unordered lists sorted."""
+    """A field's JSON value, the entries of the unordered lists sorted (a party's targets too)."""
     value = s.to_json()[name]
-    return sorted(value, key=lambda v: json.dumps(v, sort_keys=True)) if name in UNORDERED else value
+    if name == "parties":
+        value = [{**p, "savings_targets": _sorted(p["savings_targets"])} for p in value]
+    return _sorted(value) if name in UNORDERED else value
 
 
 def _close(x: object, y: object) -> bool:

@@ -59,8 +59,19 @@ def valid_scenarios(draw) -> Scenario:
         "year": st.integers(y0, y1), "min": amounts, "measure": st.sampled_from(["maaltal", "varig"]),
         "udvalg": st.none() | st.sampled_from(udvalg)}), max_size=3,
         unique_by=lambda t: (t["year"], t["measure"], t["udvalg"])))
+    party_keys = st.lists(st.sampled_from(chosen), unique=True, max_size=3)
+    parties = draw(st.lists(st.fixed_dictionaries({
+        "name": st.text(st.sampled_from("abcæø ,:/=%-<>"), min_size=1, max_size=8).map(str.strip).filter(bool),
+        "colour": st.none() | st.sampled_from(["#1f77b4", "#FF7F0E", "#000000"]),
+        "must": party_keys, "never": party_keys, "max_pool": st.none() | st.floats(0, 1e5, allow_nan=False),
+        "savings_targets": st.lists(st.fixed_dictionaries({
+            "year": st.integers(y0, y1), "min": st.floats(0, 1e5, allow_nan=False),
+            "measure": st.sampled_from(["maaltal", "varig"]), "udvalg": st.none() | st.sampled_from(udvalg)}),
+            max_size=2, unique_by=lambda t: (t["year"], t["measure"], t["udvalg"]))}),
+        max_size=3, unique_by=lambda p: p["name"]))
+    parties = [{**p, "never": [k for k in p["never"] if k not in p["must"]]} for p in parties]
     data = {
-        "catalogues": cats, "base_year": base, "horizon": [y0, y1],
+        "catalogues": cats, "base_year": base, "horizon": [y0, y1], "parties": parties,
         "pools": pools, "savings_targets": targets, "no_maaltal_increase": draw(st.booleans()),
         "self_financing_by": draw(st.none() | st.integers(y0, y1)),
         "objective": draw(st.sampled_from(["net", "permanent", "annual", "npv", "min_pool"])),
@@ -279,4 +290,41 @@ def test_the_new_rules_removed_where_the_defaults_have_them():
     s = Scenario.from_json({"horizon": [2021, 2023], "savings_targets": [{"year": 2022, "min": 5}],
                             "self_financing_by": 2023,
                             "pools": [{"name": "x", "covers": ["Anlæg"], "per_year": {"2021": 4}}]})
+    assert from_query(to_query(s, d), DS, defaults=d) == (s, [])
+
+
+# --- the parties at the table (issue 14) -------------------------------------------------------------
+
+
+def test_the_parties_are_a_readable_parameter():
+    q = {"parties": "A::BU09/TV01:HA02:20000:2021=5000=maaltal=,B::HA02:TV01::"}
+    s, notices = from_query(q, DS)
+    assert notices == []
+    assert [p.to_json() for p in s.parties] == [
+        {"name": "A", "colour": None, "must": ["BU09", "TV01"], "never": ["HA02"], "max_pool": 20000,
+         "savings_targets": [{"year": 2021, "min": 5000, "measure": "maaltal", "udvalg": None}]},
+        {"name": "B", "colour": None, "must": ["HA02"], "never": ["TV01"], "max_pool": None, "savings_targets": []}]
+    assert to_query(s) == q
+    # a colour (without '#'), an udvalg, a fractional cap, separators inside a name and an udvalg
+    s = Scenario.from_json({"parties": [
+        {"name": "V: a/b=c, 100%", "colour": "#1F77b4", "must": ["BC17-FIT"], "max_pool": 2500.5,
+         "savings_targets": [{"year": 2022, "min": 1000, "measure": "varig", "udvalg": "Socialudvalget"},
+                             {"year": 2021, "min": 0.5}]}], "catalogues": ["KK2020", "BC2017"]})
+    q = to_query(s)
+    assert q["parties"] == "V%3A a%2Fb%3Dc%2C 100%25:1F77b4:BC17-FIT::2500.5:2022=1000=varig=Socialudvalget/2021=0.5=maaltal="
+    assert from_query(q, DS) == (s, [])
+    # "måltal" with the Danish letter and a colour with '#' are read too
+    s, notices = from_query({"parties": "A:#00ff00::::2021=1=måltal="}, DS)
+    assert s.parties[0].colour == "#00ff00" and s.parties[0].savings_targets[0].measure == "maaltal"
+    assert notices == []
+
+
+def test_the_parties_removed_where_the_defaults_have_them():
+    d = Scenario.from_json({"parties": [{"name": "A", "must": ["BU09"]}]})
+    assert to_query(Scenario(), d) == {"parties": ""}
+    assert from_query({"parties": ""}, DS, defaults=d) == (Scenario(), [])
+    # a new horizon that leaves the defaults' party targets outside it, with parties of its own
+    d = Scenario.from_json({"parties": [{"name": "A", "savings_targets": [{"year": 2019, "min": 1}]}]})
+    s = Scenario.from_json({"horizon": [2021, 2023], "parties": [{"name": "B", "savings_targets": [
+        {"year": 2022, "min": 5}]}]})
     assert from_query(to_query(s, d), DS, defaults=d) == (s, [])

@@ -1,16 +1,17 @@
 """Share links reproduce the scenario, for any valid scenario (issue 10, point 4).
 
 The scenarios are drawn from the `Scenario` class's OWN fields: `scenario_strategy` reads
-`Scenario.model_fields` (and those of the nested models, `Pool`, `RiskHaircut`, `NamedPool` and
-`SavingsTarget`) and builds a
+`Scenario.model_fields` (and those of the nested models, `Pool`, `RiskHaircut`, `NamedPool`,
+`SavingsTarget` and `Party`) and builds a
 strategy from each field's type and constraints (``Literal``, ``bool``, bounded ``int`` and
 ``float``, enums, tuples, dicts, nested models, ``X | None``). A field added to `Scenario` is thus
 drawn automatically; a type the builder does not know fails `test_every_scenario_field_can_be_drawn_and_varies`
 with a message naming the field. Only the fields that refer to the data (catalogues, proposal keys,
 variants, the udvalg of savings targets) and the rules the types cannot express (the horizon is shorter
 than 50 years; the pools' years, the targets' years and the self-financing year lie in the horizon; pool
-names are distinct, readable and stripped; one target per year, measure and udvalg) have hand-written
-rules, in `PATH_RULES`.
+names are distinct, readable and stripped; one target per year, measure and udvalg; at most 3 parties
+with distinct names, each demanding and refusing distinct proposals of the chosen catalogues, a
+colour ``#rrggbb``, and its own targets as the scenario's) have hand-written rules, in `PATH_RULES`.
 
 Properties, for the dashboard's own defaults (`ui.sidebar.DEFAULT_SCENARIO`), `Scenario()` and any
 other valid scenario as the defaults:
@@ -101,6 +102,18 @@ def _targets(fields: Fields) -> st.SearchStrategy:
     return st.lists(one, max_size=MAX_ITEMS, unique_by=lambda t: (t["year"], t["measure"], t["udvalg"])).map(tuple)
 
 
+MAX_PARTIES_DRAWN = 3
+COLOURS = st.text("0123456789abcdefABCDEF", min_size=6, max_size=6).map(lambda h: "#" + h)
+
+
+def _parties(fields: Fields) -> st.SearchStrategy:
+    """Parties (`Party`, each drawn from its own fields) with different names, none refusing a
+    proposal it demands."""
+    one = strategy_for(scenario_module.Party, "parties[]", fields=fields).map(
+        lambda p: {**p, "never": tuple(k for k in p["never"] if k not in p["must"])})
+    return st.lists(one, max_size=MAX_PARTIES_DRAWN, unique_by=lambda p: p["name"]).map(tuple)
+
+
 def _in_horizon(fields: Fields) -> st.SearchStrategy:
     return st.integers(*fields["horizon"])
 
@@ -125,6 +138,12 @@ PATH_RULES: dict[str, Callable[[Fields], st.SearchStrategy]] = {
     "savings_targets[].year": _in_horizon,
     "savings_targets[].udvalg": lambda f: st.none() | st.sampled_from(_udvalg_of(f)),  # an udvalg of the data
     "self_financing_by": lambda f: st.none() | _in_horizon(f),
+    "parties": _parties,  # different names; never and must disjoint
+    "parties[].name": lambda f: POOL_NAMES,
+    "parties[].colour": lambda f: st.none() | COLOURS,
+    "parties[].must": lambda f: _some_of(_keys_of(f)),
+    "parties[].never": lambda f: _some_of(_keys_of(f)),
+    "parties[].savings_targets": _targets,  # as the scenario's: in the horizon, one per (year, measure, udvalg)
 }
 FIRST = ("catalogues", "horizon", "force_in")
 ORDER = (*FIRST, *(n for n in Scenario.model_fields if n not in FIRST))

@@ -71,14 +71,16 @@ def _stamp() -> str:
     return datetime.now().strftime("%Y-%m-%d_%H%M")
 
 
-def export_section(ds: DataSet, scenario: Scenario, result: Result, prices: dict | None) -> None:
+def export_section(ds: DataSet, scenario: Scenario, result: Result, prices: dict | None,
+                   ds_token: str | None = None) -> None:
     st.subheader("Eksportér porteføljen")
     if not result.solved:
         st.info("Der er ingen gyldig portefølje at eksportere.")
         return
     c = st.columns(4)
     c[0].download_button("Excel-projektmappe (.xlsx)", key="dl_xlsx", type="primary",
-                         data=lambda: workbook_bytes(ds, scenario, result, prices=prices),
+                         data=lambda: workbook_bytes(ds, scenario, result, prices=prices,
+                                                     negotiation=_negotiation(ds, ds_token, scenario)),
                          file_name=f"portefolje_{_stamp()}.xlsx",
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     c[1].download_button("Valgte forslag (CSV)", key="dl_sel", data=lambda: selected_csv(ds, scenario, result),
@@ -321,8 +323,17 @@ def upload_section() -> None:
             st.rerun()
 
 
+def _negotiation(ds: DataSet, ds_token: str | None, scenario: Scenario) -> object | None:
+    """The scenario's negotiation from the dashboard's cache (the workbook's sheet "Aftale"), if it has parties."""
+    if not scenario.parties or ds_token is None:
+        return None
+    from .positions import negotiation_cached  # noqa: PLC0415
+
+    return negotiation_cached(scenario.cache_key(), ds_token, ds)
+
+
 def share_view(ds: DataSet, ds_token: str, scenario: Scenario, result: Result, prices: dict | None) -> None:
-    export_section(ds, scenario, result, prices)
+    export_section(ds, scenario, result, prices, ds_token)
     st.divider()
     link_section()
     st.divider()

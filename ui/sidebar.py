@@ -10,7 +10,9 @@ pool is the core's `portfolio.scenario.pool_limit`; a pool larger than all propo
 together (`portfolio.scenario.all_investments`) is allowed, with a warning next to the field.
 
 The investeringsmodel's own rules (named pools, savings targets, no rising måltal, self-financing)
-are the section "Investeringsmodellens regler" in `ui.model_rules`, read and written back like the rest.
+are the section "Investeringsmodellens regler" in `ui.model_rules`, read and written back like the rest;
+the parties' positions at the negotiating table are the section "Forhandling: partiernes krav" in
+`ui.positions`, likewise.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from portfolio.urlstate import HORIZON_SLIDER_RANGE
 
 from .model_rules import apply_rules, objective_hint, rules_section
 from .numbers import TEXT, number_field, read_amount
+from .positions import apply_parties, parties_section
 from .text import md
 
 RISK_LIMITS = {"": "Ingen grænse", "lav": "Kun lav risiko", "middel": "Højst middel risiko", "høj": "Alle (også høj)"}
@@ -314,6 +317,7 @@ def settings_sidebar(ds: DataSet, max_pool_mio: float) -> tuple[dict, list[str]]
     model_rules = rules_section(sb, ds, cats, horizon, limit, invest, errors, pool_limit_text)
     if hint := objective_hint(objective, model_rules):
         objective_note.caption(hint)
+    parties = parties_section(sb, ds, cats, horizon, limit, invest, errors, pool_limit_text)
 
     price_index: dict[str, float] = {}
     with sb.expander("Pris- og lønindeks"):
@@ -331,7 +335,7 @@ def settings_sidebar(ds: DataSet, max_pool_mio: float) -> tuple[dict, list[str]]
         "pool": pool_json, "pool_covers": covers, "max_risk": max_risk or None, "max_risky_share": share,
         "risk_haircut": hc, "max_payback_years": payback or None, "dependencies": bool(deps), "solver": solver,
         "alignment": alignment, "price_index": price_index, "extend_permanent": bool(extend),
-        "time_limit": time_limit, **model_rules,
+        "time_limit": time_limit, **model_rules, "parties": parties,
     }, errors
 
 
@@ -419,6 +423,7 @@ def apply_scenario(scenario: Scenario) -> None:
     ss["time_limit"] = float(s.time_limit)
     ss["seed_price_index"] = {str(y): v for y, v in s.price_index.items()}
     apply_rules(s)
+    apply_parties(s)
     ss.pop("price_index_read", None)
     for key in NUMBER_KEYS:  # the fields show the new values, and a pending typing error is gone
         ss.pop(key + TEXT, None)

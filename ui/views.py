@@ -467,8 +467,18 @@ def _conflict_text(result: Result) -> str:
 def _use_repair(scenario_json: dict, patch: dict) -> None:
     """Button callback: the scenario with the repair's fields replaced goes into the widgets and the
     choices (as an adopted alternative does), and the table is shown."""
-    st.session_state["pending_scenario"] = apply_patch(scenario_json, patch)
+    st.session_state["pending_scenario"] = apply_patch(scenario_json, keep_colours(scenario_json, patch))
     st.session_state["view"] = "Forslag"
+
+
+def keep_colours(scenario_json: dict, patch: dict) -> dict:
+    """A repair that changes the parties' demands keeps each party's colour (a colour is no rule, so
+    the repair's ``parties`` do not carry it)."""
+    if "parties" not in patch:
+        return patch
+    colours = {p.get("name"): p.get("colour") for p in scenario_json.get("parties", [])}
+    return {**patch, "parties": [{**p, "colour": p.get("colour", colours.get(p.get("name")))}
+                                 for p in patch["parties"]]}
 
 
 def infeasible(result: Result, scenario: Scenario | None = None, titles: dict[str, str] | None = None) -> None:

@@ -125,7 +125,8 @@ def scenario_rules(scenario: Scenario) -> Rules:
                               for t in scenario.savings_targets),
         no_maaltal_increase=scenario.no_maaltal_increase,
         self_financing_by=scenario.self_financing_by,
-        parties=tuple(PartySpec(name=p.name, must=tuple(p.must), never=tuple(p.never), max_pool=p.max_pool,
+        parties=tuple(PartySpec(name=p.name, colour=p.colour, must=tuple(p.must), never=tuple(p.never),
+                                max_pool=p.max_pool,
                                 savings_targets=tuple(TargetSpec(year=t.year, min=t.min, measure=t.measure,
                                                                  udvalg=t.udvalg) for t in p.savings_targets))
                       for p in scenario.parties),

@@ -107,6 +107,7 @@ class PartySpec:
     never: tuple[str, ...] = ()
     max_pool: float | None = None
     savings_targets: tuple[TargetSpec, ...] = ()
+    colour: str | None = None  # not a rule: carried so a repair's patch keeps the party's colour
 
 
 def party_name(name: str) -> str:
@@ -958,8 +959,8 @@ def _replace_party(rules: Rules, name: str, **changes: Any) -> Rules:
 
 
 def parties_json(rules: Rules) -> list[dict[str, Any]]:
-    """The parties' demands as the scenario's ``parties`` JSON (colours are not rules: not here)."""
-    return [{"name": p.name, "must": list(p.must), "never": list(p.never), "max_pool": fmt.json_number(p.max_pool),
+    """The parties' positions as the scenario's ``parties`` JSON."""
+    return [{"name": p.name, "colour": p.colour, "must": list(p.must), "never": list(p.never), "max_pool": fmt.json_number(p.max_pool),
              "savings_targets": [{"year": t.year, "min": fmt.json_number(t.min), "measure": t.measure,
                                   "udvalg": t.udvalg} for t in p.savings_targets]} for p in rules.parties]
 
