@@ -248,6 +248,14 @@ def _year_keys(value: Any) -> Any:
     return out
 
 
+def _each_once(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """A list of proposal keys in which every key stands once (else a Danish ValueError naming them)."""
+    twice = [k for k, n in Counter(keys).items() if n > 1]
+    if twice:
+        raise ValueError(f"{shown_list(twice)} står flere gange")
+    return keys
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
@@ -344,13 +352,7 @@ class Party(_Frozen):
             raise ValueError("et partinavn skal være en læsbar tekst")
         return v.strip()
 
-    @field_validator("must", "never")
-    @classmethod
-    def _each_once(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        twice = [k for k, n in Counter(v).items() if n > 1]
-        if twice:
-            raise ValueError(f"{shown_list(twice)} står flere gange")
-        return v
+    _keys_once = field_validator("must", "never")(lambda v: _each_once(v))
 
     @model_validator(mode="after")
     def _consistent(self) -> Party:
@@ -499,13 +501,7 @@ class Scenario(_Frozen):
             raise ValueError("vælg mindst ét katalog")
         return v
 
-    @field_validator("force_in", "force_out")
-    @classmethod
-    def _each_once(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        twice = [k for k, n in Counter(v).items() if n > 1]
-        if twice:
-            raise ValueError(f"{shown_list(twice)} står flere gange")
-        return v
+    _keys_once = field_validator("force_in", "force_out")(lambda v: _each_once(v))
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:

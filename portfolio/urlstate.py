@@ -422,15 +422,19 @@ def _pools(text: str) -> list[dict[str, Any]]:
     return out
 
 
+def _target(year: str, amount: str, measure: str, udvalg: str, where: str = "") -> dict[str, Any]:
+    """One savings target's JSON from its four (unescaped) fields."""
+    kind = _MEASURES.get(measure.strip().lower())
+    if kind is None:
+        raise _Bad(f"{where}'{_show(measure)}' skal være maaltal eller varig")
+    return {"year": _int(year), "min": _float(amount), "measure": kind, "udvalg": udvalg or None}
+
+
 def _targets(text: str) -> list[dict[str, Any]]:
     """Savings targets, ``year:min:measure:udvalg`` separated by ``,`` (see `_targets_text`)."""
     out: list[dict[str, Any]] = []
     for fields in _records(text, _TARGET_FORMAT):
-        year, amount, measure, udvalg = (unquote(f) for f in fields)
-        kind = _MEASURES.get(measure.strip().lower())
-        if kind is None:
-            raise _Bad(f"'{_show(measure)}' skal være maaltal eller varig")
-        out.append({"year": _int(year), "min": _float(amount), "measure": kind, "udvalg": udvalg or None})
+        out.append(_target(*(unquote(f) for f in fields)))
     return out
 
 
@@ -446,11 +450,7 @@ def _party_targets(text: str, name: str) -> list[dict[str, Any]]:
         fields = part.split("=")
         if len(fields) != 4:
             raise _Bad(f"partiet '{_show(name)}': '{_show(unquote(part))}' skal skrives som {_PARTY_TARGET_FORMAT}")
-        year, amount, measure, udvalg = (unquote(f) for f in fields)
-        kind = _MEASURES.get(measure.strip().lower())
-        if kind is None:
-            raise _Bad(f"partiet '{_show(name)}': '{_show(measure)}' skal være maaltal eller varig")
-        out.append({"year": _int(year), "min": _float(amount), "measure": kind, "udvalg": udvalg or None})
+        out.append(_target(*(unquote(f) for f in fields), where=f"partiet '{_show(name)}': "))
     return out
 
 

@@ -58,6 +58,18 @@ def _text(value: object) -> str:
     return "" if _blank(value) else str(value).strip()
 
 
+def name_problem(name: str, where: str, what: str) -> str | None:
+    """The Danish message for a name cell that is empty, too long or not readable (None when fine);
+    `what` says what to write ("puljens navn, fx drift")."""
+    if not name:
+        return f"{where}, kolonnen '{NAME}': skriv {what}."
+    if len(name) > MAX_NAME_LENGTH:
+        return f"{where}, kolonnen '{NAME}': navnet må højst have {MAX_NAME_LENGTH} tegn."
+    if not name.isprintable():
+        return f"{where}, kolonnen '{NAME}': navnet skal være en læsbar tekst."
+    return None
+
+
 def udvalg_names(ds: DataSet, catalogues: list[str]) -> list[str]:
     """The udvalg of the chosen catalogues' cash-flow lines (what a savings target may name)."""
     return sorted({ln.udvalg for c in ds.catalogues if c.id in catalogues for p in c.proposals for ln in p.lines})
@@ -145,12 +157,9 @@ def _pools_editor(years: list[int], limit: float, invest: float, errors: list[st
         where = f"Flere puljer, række {n}"
         bad: list[str] = []
         name = cells[NAME]
-        if not name:
-            bad.append(f"{where}, kolonnen '{NAME}': skriv puljens navn, fx drift.")
-        elif len(name) > MAX_NAME_LENGTH:
-            bad.append(f"{where}, kolonnen '{NAME}': navnet må højst have {MAX_NAME_LENGTH} tegn.")
-        elif not name.isprintable():
-            bad.append(f"{where}, kolonnen '{NAME}': navnet skal være en læsbar tekst.")
+        problem = name_problem(name, where, "puljens navn, fx drift")
+        if problem:
+            bad.append(problem)
         elif name in seen:
             bad.append(f"{where}, kolonnen '{NAME}': navnet '{name}' står også i række {seen[name]}; giv "
                        "puljerne hver sit navn.")

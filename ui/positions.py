@@ -38,7 +38,7 @@ from portfolio.scenario import (
 )
 
 from . import charts, state
-from .model_rules import ALL_UDVALG, MEASURE_LABELS, udvalg_names
+from .model_rules import ALL_UDVALG, MEASURE_LABELS, name_problem, udvalg_names
 from .numbers import read_amount
 from .text import md, plotly_text
 from .views import short_title
@@ -174,12 +174,9 @@ def _read_row(cells: dict[str, str], where: str, known: dict[str, str], years: l
               limit: float, limit_text: Any, invest: float, bad: list[str]) -> dict[str, Any]:
     """One row's fields (JSON form, 1.000 kr.); problems go to `bad`."""
     name = cells[NAME]
-    if not name:
-        bad.append(f"{where}, kolonnen '{NAME}': skriv partiets navn, fx A.")
-    elif len(name) > MAX_NAME_LENGTH:
-        bad.append(f"{where}, kolonnen '{NAME}': navnet må højst have {MAX_NAME_LENGTH} tegn.")
-    elif not name.isprintable():
-        bad.append(f"{where}, kolonnen '{NAME}': navnet skal være en læsbar tekst.")
+    problem = name_problem(name, where, "partiets navn, fx A")
+    if problem:
+        bad.append(problem)
     row: dict[str, Any] = {"name": name, "colour": _colour(cells[COLOUR], where, bad),
                            "must": _keys(cells[MUST], MUST, where, known, bad),
                            "never": _keys(cells[NEVER], NEVER, where, known, bad), "max_pool": None, "target": None}

@@ -972,70 +972,62 @@ def _by_party(group: Sequence[Rule]) -> dict[str, list[Rule]]:
     return out
 
 
-class PartyMust(RuleKind):
+class _PartyKeys(RuleKind):
+    """A party's proposals by key (`field`: "must" or "never"), one group per party and proposal;
+    subclasses give the words."""
+
+    field: ClassVar[str]
+    concedes: ClassVar[str]  # the repair's verb: "opgiver", "accepterer"
+    says: ClassVar[str]  # the conflict's words: "kræver {keys} med", "vil ikke have {keys}"
+
+    def groups(self, inst: Instance) -> list[Rule]:
+        return [Rule(self.kind, key=k, other=p.name) for p in inst.rules.parties for k in getattr(p, self.field)]
+
+    def without(self, rules: Rules, rule: Rule) -> Rules:
+        keys = getattr(_party(rules, rule.other), self.field)
+        return _replace_party(rules, rule.other, **{self.field: tuple(k for k in keys if k != rule.key)})
+
+    def change_text(self, inst: Instance, group: Sequence[Rule], new: Rules) -> list[str]:
+        return [f"{party_name(p)} {self.concedes} {join_names([r.key for r in rs])}"
+                for p, rs in _by_party(group).items()]
+
+    def patch(self, rules: Rules) -> dict[str, Any]:
+        return {"parties": parties_json(rules)}
+
+    def conflict_sentences(self, ph: Phrasing, group: Sequence[Rule]) -> list[str]:
+        out = []
+        for p, rs in _by_party(group).items():
+            keys = [r.key for r in rs]
+            ph.mentioned.update(keys)
+            out.append(f"{capitalised(party_name(p))} {self.says.format(keys=join_names(keys))}.")
+        return out
+
+
+class PartyMust(_PartyKeys):
     """A party must have proposal k: Σ_{i ∈ k} x_i = 1 (group: proposal k, party)."""
 
     kind = "party_must"
     forces_key = True
-
-    def groups(self, inst: Instance) -> list[Rule]:
-        return [Rule("party_must", key=k, other=p.name) for p in inst.rules.parties for k in p.must]
+    field, concedes, says = "must", "opgiver", "kræver {keys} med"
 
     def rows(self, inst: Instance, rule: Rule) -> list[Row]:  # empty (never holds) for a proposal not in the data
         return [_row([(i, 1.0) for i in inst.by_key.get(rule.key, ())], 1.0, 1.0)]
 
-    def without(self, rules: Rules, rule: Rule) -> Rules:
-        return _replace_party(rules, rule.other, must=tuple(k for k in _party(rules, rule.other).must if k != rule.key))
-
     def label(self, inst: Instance, rule: Rule) -> str:
         return f"at {party_name(rule.other)} kræver {rule.key} med"
 
-    def change_text(self, inst: Instance, group: Sequence[Rule], new: Rules) -> list[str]:
-        return [f"{party_name(p)} opgiver {join_names([r.key for r in rs])}" for p, rs in _by_party(group).items()]
 
-    def patch(self, rules: Rules) -> dict[str, Any]:
-        return {"parties": parties_json(rules)}
-
-    def conflict_sentences(self, ph: Phrasing, group: Sequence[Rule]) -> list[str]:
-        out = []
-        for p, rs in _by_party(group).items():
-            keys = [r.key for r in rs]
-            ph.mentioned.update(keys)
-            out.append(f"{capitalised(party_name(p))} kræver {join_names(keys)} med.")
-        return out
-
-
-class PartyNever(RuleKind):
+class PartyNever(_PartyKeys):
     """A party will not accept proposal k: its variants fixed to 0 (group: proposal k, party)."""
 
     kind = "party_never"
-
-    def groups(self, inst: Instance) -> list[Rule]:
-        return [Rule("party_never", key=k, other=p.name) for p in inst.rules.parties for k in p.never]
+    field, concedes, says = "never", "accepterer", "vil ikke have {keys}"
 
     def excluded(self, inst: Instance, rule: Rule) -> frozenset[int]:
         return frozenset(inst.by_key.get(rule.key, ()))
 
-    def without(self, rules: Rules, rule: Rule) -> Rules:
-        return _replace_party(rules, rule.other,
-                              never=tuple(k for k in _party(rules, rule.other).never if k != rule.key))
-
     def label(self, inst: Instance, rule: Rule) -> str:
         return f"at {party_name(rule.other)} ikke vil have {rule.key}"
-
-    def change_text(self, inst: Instance, group: Sequence[Rule], new: Rules) -> list[str]:
-        return [f"{party_name(p)} accepterer {join_names([r.key for r in rs])}" for p, rs in _by_party(group).items()]
-
-    def patch(self, rules: Rules) -> dict[str, Any]:
-        return {"parties": parties_json(rules)}
-
-    def conflict_sentences(self, ph: Phrasing, group: Sequence[Rule]) -> list[str]:
-        out = []
-        for p, rs in _by_party(group).items():
-            keys = [r.key for r in rs]
-            ph.mentioned.update(keys)
-            out.append(f"{capitalised(party_name(p))} vil ikke have {join_names(keys)}.")
-        return out
 
 
 class PartyMaxPool(RuleKind):
