@@ -435,19 +435,28 @@ def run_negotiation(args: argparse.Namespace, ds: DataSet) -> int:
         print()
         return EXIT_OK
     res = neg.result
-    print(f"Forhandling: {len(neg.parties)} partier – mål: {OBJECTIVE_LABELS[sc.objective]} ({neg.unit})")
+    minimised = sc.objective in MINIMISED_OBJECTIVES
+    n = len(neg.parties)
+    print(f"Forhandling: {n} {'parti' if n == 1 else 'partier'} – mål: {OBJECTIVE_LABELS[sc.objective]} ({neg.unit})")
     print(f"Fælles grundlag: {STATUS_TEXT[res.status]}")
     if res.objective is not None:
         print(f"{objective_text(sc)}: {_shown(res.objective)}")
         print("Valgte forslag: " + ", ".join(k if v is None else f"{k} ({v})" for k, v in res.selected))
     elif res.explanation:
         print(res.explanation)
-    print(f"\nPrisen for hvert krav ({KR}; hvad målet forbedres med, hvis kravet droppes):")
+
+    def price(delta: float | None) -> str:
+        # the product's sign: the change in net effect (savings negative), or in the pool investment
+        return "–" if delta is None else fmt.tal(delta if minimised else fmt.shown_objective(delta))
+
+    what = ("ændring i investeringen fra puljerne" if minimised
+            else "ændring i nettoeffekten; negativ = større besparelse")
+    print(f"\nPrisen for hvert krav, hvis det droppes ({KR}; {what}):")
     for d in neg.price_of_demand:
-        print(f"  {d.party:<12} {d.label:<60} {fmt.tal(d.delta) if d.delta is not None else '–':>10}")
-    print(f"\nPrisen for hvert parti ({KR}; alle partiets krav droppet):")
+        print(f"  {d.party:<12} {d.label:<72} {price(d.delta):>10}")
+    print(f"\nPrisen for hvert parti, hvis alle dets krav droppes ({KR}; {what}):")
     for name, v in neg.price_of_party.items():
-        print(f"  {name:<12} {fmt.tal(v) if v is not None else '–':>10}")
+        print(f"  {name:<12} {price(v):>10}")
     if neg.concessions:
         print("\nIndrømmelser, der er afprøvet og giver en aftale:")
         for n, c in enumerate(neg.concessions, start=1):

@@ -230,3 +230,19 @@ def test_a_party_without_a_name_is_named_by_its_place():
     assert [p.name for p in sc.parties] == ["Parti 1", "B", "Parti 3"]
     with pytest.raises(ScenarioError):
         Scenario.from_json({"parties": [{"name": "A", "colour": "rød"}]})
+
+
+def test_cli_text_report_uses_the_product_sign(tmp_path):
+    """The human report shows each price as the change in net effect (savings negative), like
+    every table people read; the JSON keeps the contract's sense (the objective's gain)."""
+    positions = {"scenario": {}, "parties": [{"name": "A", "must": ["BU09"], "never": ["TV01"], "max_pool": 20000,
+                                             "savings_targets": [{"year": 2021, "min": 5000}]}]}
+    doc = json.loads(run_cli(tmp_path, positions, "--json").stdout)
+    assert doc["price_of_party"] == {"A": 94_770}
+    assert [d["delta"] for d in doc["price_of_demand"]] == [0, 0, 0, 38_320]
+    out = run_cli(tmp_path, positions).stdout
+    assert out.startswith("Forhandling: 1 parti – mål: Samlet nettoeffekt over horisonten")
+    assert "(1.000 kr.; ændring i nettoeffekten; negativ = større besparelse)" in out
+    assert any(line.startswith("  A ") and "puljeloft (20,0 mio. kr.)" in line and line.endswith(" -38.320")
+               for line in out.splitlines())
+    assert any(line.startswith("  A ") and line.endswith(" -94.770") for line in out.splitlines())
