@@ -40,6 +40,7 @@ from .frontier import (
     excluded_items,
     group_options,
     groups_of,
+    pareto_applies,
     satisfies_dropped,
 )
 from .model import DataSet
@@ -80,6 +81,11 @@ def toggled_rules(rules: Rules, key: str, action: str) -> Rules:
     if action == "force_out":
         return replace(rules, force_out=(*rules.force_out, key))
     raise ValueError(f"unknown action {action!r}")
+
+
+# above this many admissible portfolios the per-toggle MILP is faster than enumerating them for the
+# toggles (bench/bench_analysis.py: 304.096 portfolios took 229 ms against 166 ms by the MILP)
+ENUMERATION_LIMIT = 100_000
 
 
 def _clean(delta: float, scale: float) -> float:
@@ -129,7 +135,7 @@ def _by_enumeration(inst: Instance, now: RawSolution | None, time_limit: float,
     from .optimiser.enumeration import admissible  # noqa: PLC0415
 
     rules = inst.rules
-    adm = admissible(replace(inst, rules=replace(rules, force_in=(), force_out=())))
+    adm = admissible(replace(inst, rules=replace(rules, force_in=(), force_out=())), limit=ENUMERATION_LIMIT)
     if adm is None:
         return None
     keys = list(inst.by_key)
@@ -184,9 +190,10 @@ def prices_of(inst: Instance, now: RawSolution | None = None, *, time_limit: flo
               explain: bool = True, engine: str = "auto") -> dict[str, TogglePrice]:
     """The toggle price of every proposal of `inst`, against the current optimum `now`
     (computed when None). `engine`: "enumeration" (every admissible portfolio enumerated once;
-    exact), "solve" (the Pareto programme and the reusable MILP) or "auto" (the enumeration when
-    the portfolios fit its bound)."""
-    if engine in ("auto", "enumeration"):
+    exact), "solve" (the Pareto programme and the reusable MILP) or "auto" (the Pareto programme
+    when it is exact by itself, else the enumeration when at most `ENUMERATION_LIMIT` portfolios
+    are admissible, else the MILP; measured by bench/bench_analysis.py)."""
+    if engine == "enumeration" or (engine == "auto" and not pareto_applies(inst)):
         found = _by_enumeration(inst, now, time_limit, explain)
         if found is not None:
             return found
