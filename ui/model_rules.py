@@ -70,6 +70,39 @@ def name_problem(name: str, where: str, what: str) -> str | None:
     return None
 
 
+def read_target(cells: dict[str, str], columns: tuple[str, str, str, str], where: str, years: list[int],
+                udvalg: list[str], bad: list[str], what: str) -> dict[str, Any] | None:
+    """A savings target's JSON (1.000 kr.) from a row's year, amount, measure and udvalg cells
+    (`columns` names them), or None; each problem, naming row and column, goes to `bad`. `what` is
+    the demand's word in the year's message ("kravet", "besparelseskravet")."""
+    year_col, min_col, measure_col, udvalg_col = columns
+    year = amount = None
+    if not cells[year_col]:
+        bad.append(f"{where}, kolonnen '{year_col}': vælg året, {what} gælder.")
+    elif not cells[year_col].isdigit() or int(cells[year_col]) not in years:
+        bad.append(f"{where}, kolonnen '{year_col}': {cells[year_col]} ligger uden for horisonten "
+                   f"{years[0]}-{years[-1]}.")
+    else:
+        year = int(cells[year_col])
+    if not cells[min_col]:
+        bad.append(f"{where}, kolonnen '{min_col}': skriv den mindste besparelse i mio. kr., fx 20.")
+    else:
+        try:
+            amount = round(read_amount(cells[min_col], f"{where}, kolonnen '{min_col}'") * 1000, 3)
+        except NumberError as e:
+            bad.append(str(e))
+    measure = {label: m for m, label in MEASURE_LABELS.items()}.get(cells[measure_col] or MEASURE_LABELS["maaltal"])
+    if measure is None:
+        bad.append(f"{where}, kolonnen '{measure_col}': vælg {' eller '.join(MEASURE_LABELS.values())}.")
+    who = cells[udvalg_col] or ALL_UDVALG
+    if who != ALL_UDVALG and who not in udvalg:
+        bad.append(f"{where}, kolonnen '{udvalg_col}': '{who}' er ikke et udvalg i de valgte kataloger; vælg "
+                   f"{ALL_UDVALG} eller et af: {', '.join(udvalg)}.")
+    if year is None or amount is None or measure is None:
+        return None
+    return {"year": year, "min": amount, "measure": measure, "udvalg": None if who == ALL_UDVALG else who}
+
+
 def udvalg_names(ds: DataSet, catalogues: list[str]) -> list[str]:
     """The udvalg of the chosen catalogues' cash-flow lines (what a savings target may name)."""
     return sorted({ln.udvalg for c in ds.catalogues if c.id in catalogues for p in c.proposals for ln in p.lines})
@@ -241,7 +274,6 @@ def _targets_editor(years: list[int], udvalg: list[str], errors: list[str]) -> l
     targets: list[dict] = []
     problems: list[str] = []
     seen: dict[tuple, int] = {}
-    measures = {label: m for m, label in MEASURE_LABELS.items()}
     for n, rec in enumerate(edited.to_dict("records"), start=1):
         cells = {c: _text(rec.get(c)) for c in cols}
         if not cells[YEAR] and not cells[MIN]:
@@ -250,38 +282,15 @@ def _targets_editor(years: list[int], udvalg: list[str], errors: list[str]) -> l
                         "udvalg": cells[UDVALG] or ALL_UDVALG})
         where = f"Besparelseskrav, række {n}"
         bad: list[str] = []
-        year = None
-        if not cells[YEAR]:
-            bad.append(f"{where}, kolonnen '{YEAR}': vælg året, kravet gælder.")
-        elif not cells[YEAR].isdigit() or int(cells[YEAR]) not in years:
-            bad.append(f"{where}, kolonnen '{YEAR}': {cells[YEAR]} ligger uden for horisonten "
-                       f"{years[0]}-{years[-1]}.")
-        else:
-            year = int(cells[YEAR])
-        amount = None
-        if not cells[MIN]:
-            bad.append(f"{where}, kolonnen '{MIN}': skriv den mindste besparelse i mio. kr., fx 20.")
-        else:
-            try:
-                amount = round(read_amount(cells[MIN], f"{where}, kolonnen '{MIN}'") * 1000, 3)
-            except NumberError as e:
-                bad.append(str(e))
-        measure = measures.get(cells[MEASURE] or MEASURE_LABELS["maaltal"])
-        if measure is None:
-            bad.append(f"{where}, kolonnen '{MEASURE}': vælg {' eller '.join(MEASURE_LABELS.values())}.")
-        who = cells[UDVALG] or ALL_UDVALG
-        if who != ALL_UDVALG and who not in udvalg:
-            bad.append(f"{where}, kolonnen '{UDVALG}': '{who}' er ikke et udvalg i de valgte kataloger; vælg "
-                       f"{ALL_UDVALG} eller et af: {', '.join(udvalg)}.")
-        key = (year, measure, who)
+        target = read_target(cells, (YEAR, MIN, MEASURE, UDVALG), where, years, udvalg, bad, "kravet")
+        key = (target["year"], target["measure"], target["udvalg"]) if target else None
         if not bad and key in seen:
             bad.append(f"{where}: samme år, mål og udvalg som række {seen[key]}; slå kravene sammen til ét.")
         if bad:
             problems += bad
             continue
         seen[key] = n
-        targets.append({"year": year, "min": amount, "measure": measure,
-                        "udvalg": None if who == ALL_UDVALG else who})
+        targets.append(target)
     if len(targets) > MAX_TARGETS:
         problems.append(f"Besparelseskrav: højst {MAX_TARGETS} krav (der er {len(targets)}).")
     ss["targets_content"] = ((years[0], years[-1]), content)

@@ -38,7 +38,7 @@ from portfolio.scenario import (
 )
 
 from . import charts, state
-from .model_rules import ALL_UDVALG, MEASURE_LABELS, name_problem, udvalg_names
+from .model_rules import ALL_UDVALG, MEASURE_LABELS, name_problem, read_target, udvalg_names
 from .numbers import read_amount
 from .text import md, plotly_text
 from .views import short_title
@@ -192,32 +192,8 @@ def _read_row(cells: dict[str, str], where: str, known: dict[str, str], years: l
             else:
                 row["max_pool"] = round(v * 1000, 3)
     if cells[T_YEAR] or cells[T_MIN]:
-        year = amount = None
-        if not cells[T_YEAR]:
-            bad.append(f"{where}, kolonnen '{T_YEAR}': vælg året, besparelseskravet gælder.")
-        elif not cells[T_YEAR].isdigit() or int(cells[T_YEAR]) not in years:
-            bad.append(f"{where}, kolonnen '{T_YEAR}': {cells[T_YEAR]} ligger uden for horisonten "
-                       f"{years[0]}-{years[-1]}.")
-        else:
-            year = int(cells[T_YEAR])
-        if not cells[T_MIN]:
-            bad.append(f"{where}, kolonnen '{T_MIN}': skriv den mindste besparelse i mio. kr., fx 20.")
-        else:
-            try:
-                amount = round(read_amount(cells[T_MIN], f"{where}, kolonnen '{T_MIN}'") * 1000, 3)
-            except NumberError as e:
-                bad.append(str(e))
-        measures = {label: m for m, label in MEASURE_LABELS.items()}
-        measure = measures.get(cells[T_MEASURE] or MEASURE_LABELS["maaltal"])
-        if measure is None:
-            bad.append(f"{where}, kolonnen '{T_MEASURE}': vælg {' eller '.join(MEASURE_LABELS.values())}.")
-        who = cells[T_UDVALG] or ALL_UDVALG
-        if who != ALL_UDVALG and who not in udvalg:
-            bad.append(f"{where}, kolonnen '{T_UDVALG}': '{who}' er ikke et udvalg i de valgte kataloger; vælg "
-                       f"{ALL_UDVALG} eller et af: {', '.join(udvalg)}.")
-        if year is not None and amount is not None and measure is not None:
-            row["target"] = {"year": year, "min": amount, "measure": measure,
-                             "udvalg": None if who == ALL_UDVALG else who}
+        row["target"] = read_target(cells, (T_YEAR, T_MIN, T_MEASURE, T_UDVALG), where, years, udvalg, bad,
+                                    "besparelseskravet")
     return row
 
 
