@@ -43,14 +43,19 @@ def test_a_typed_savings_target_changes_the_key_figures(server, browser):
     grid.wait_for(timeout=30000)
     grid.scroll_into_view_if_needed()
     page.wait_for_function(IDLE, timeout=30000)
-    # the empty editor has only its trailing "add a row" line: click it in the year column, pick 2020
+    # the empty editor has only its trailing "add a row" line: click it in the year column, and when
+    # the list is open type 2020 and Enter (the list filters to it)
     for _attempt in range(5):
         box = grid.bounding_box()
         assert box is not None
         page.mouse.click(box["x"] + 60, box["y"] + ROW_HEIGHT + ROW_HEIGHT / 2)
-        page.wait_for_timeout(500)
+        try:
+            page.locator(".glide-select input").wait_for(timeout=3000)
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            page.wait_for_function(IDLE, timeout=30000)
+            continue
         page.keyboard.type("2020")
-        page.wait_for_timeout(300)
         page.keyboard.press("Enter")
         page.wait_for_timeout(500)
         page.wait_for_function(IDLE, timeout=30000)
@@ -58,16 +63,21 @@ def test_a_typed_savings_target_changes_the_key_figures(server, browser):
             break
         page.keyboard.press("Escape")
     assert cell_texts(page, grid).get("glide-cell-1-0") == "2020"
-    # then the amount: double-click the row's "Mindst (mio. kr.)" cell and type 31
+    # then the amount, with the grid's keyboard: Enter moved the selection to the new trailing line,
+    # so up and right is the row's "Mindst (mio. kr.)" cell; Enter opens its editor; type 31 and Enter.
+    # Should the selection have been lost, a double-click on the cell opens the editor instead.
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    editor = page.locator("textarea.gdg-input")
     for _attempt in range(5):
-        page.wait_for_function(IDLE, timeout=30000)
-        box = grid.bounding_box()
-        assert box is not None
-        page.mouse.dblclick(box["x"] + 150, box["y"] + ROW_HEIGHT + ROW_HEIGHT / 2)
-        editor = page.locator("textarea.gdg-input")
         try:
             editor.wait_for(timeout=3000)
         except PlaywrightTimeout:
+            page.wait_for_function(IDLE, timeout=30000)
+            box = grid.bounding_box()
+            assert box is not None
+            page.mouse.dblclick(box["x"] + 150, box["y"] + ROW_HEIGHT + ROW_HEIGHT / 2)
             continue
         editor.fill("31")
         page.keyboard.press("Enter")
