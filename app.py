@@ -25,7 +25,7 @@ from portfolio.scenario import (
     flow_settings,
 )
 from portfolio.urlstate import HORIZON_SLIDER_RANGE, from_query, to_query
-from ui import history, positions, share, sidebar, state, views, whatif
+from ui import history, positions, sidebar, state, views, whatif
 from ui.state import CHOICES, OPTIMISE
 from ui.text import md_list
 
@@ -266,6 +266,8 @@ def main() -> None:
     else:
         prices_num = ({k: tp.delta for k, tp in whatif.prices_cached(scenario.cache_key(), ds_token, ds, result).items()}
                       if result.solved else None)
+        from ui import share  # noqa: PLC0415 - export, storage and upload load only when this view opens
+
         share.share_view(ds, ds_token, scenario, result, prices_num)
 
 try:

@@ -12,14 +12,17 @@ It also reports how long the server takes from `streamlit run serve.py` to answe
 check (the warm-up in `ui/warmup.py` runs in that time).
 
 A second page request on the same (now warm) server gives the figure for every later visitor.
-The anchor, measured in the same run, is chromium loading a static page of the same server
-(`/_stcore/health`): the part of the wait no dashboard code can remove.
+The anchor, measured in the same rounds, is the same visit to `bench/anchor_app.py` (a Streamlit
+page with the same title, radio and six key figures, nothing computed, served the same way): the
+part of the wait that Streamlit and the browser cost and no dashboard code can remove. A static
+page of the same server (`/_stcore/health`) is printed beside it.
 
-Run: .venv/bin/python bench/bench_startup.py [ROUNDS]
+Run: .venv/bin/python bench/bench_startup.py [--rounds N] [--json FILE]
 """
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import sys
 import time
@@ -30,7 +33,10 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from bench.common import Figure, add_json_option, report  # noqa: E402
 from tests.browser import CHROMIUM_ARGS, chromium_path, streamlit_server  # noqa: E402
+
+ANCHOR = ROOT / "bench" / "anchor_app.py"
 
 TITLE = "h1"
 KEY_FIGURE = """() => {
@@ -69,36 +75,51 @@ def anchor(browser, url: str) -> float:
     return t
 
 
-def main(rounds: int) -> None:
-    cold: list[tuple[float, float, float]] = []
-    warm: list[tuple[float, float, float]] = []
-    anchors: list[float] = []
-    server_start: list[float] = []
+def visits(browser, rounds: int, script: Path | None) -> dict[str, list]:
+    out: dict[str, list] = {"start": [], "static": [], "cold": [], "warm": []}
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        with streamlit_server(script=script) as url:
+            out["start"].append(time.perf_counter() - t0)
+            out["static"].append(anchor(browser, url))
+            out["cold"].append(one_visit(browser, url))
+            out["warm"].append(one_visit(browser, url))
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--rounds", type=int, default=5, help="fresh servers per measurement")
+    add_json_option(ap)
+    args = ap.parse_args()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        for _ in range(rounds):
-            t0 = time.perf_counter()
-            with streamlit_server() as url:
-                server_start.append(time.perf_counter() - t0)
-                anchors.append(anchor(browser, url))
-                cold.append(one_visit(browser, url))
-                warm.append(one_visit(browser, url))
+        app, anc = {}, {}
+        for _ in range(args.rounds):  # interleaved, so that both see the same machine
+            for out, script in ((app, None), (anc, ANCHOR)):
+                for k, v in visits(browser, 1, script).items():
+                    out.setdefault(k, []).extend(v)
         browser.close()
 
-    def med(rows: list[tuple[float, float, float]], i: int) -> float:
-        return statistics.median(r[i] for r in rows)
+    def med(rows: list, i: int | None = None) -> float:
+        return statistics.median(r if i is None else r[i] for r in rows)
 
-    a = statistics.median(anchors)
-    print(f"Start-up, {rounds} fresh servers, Debian chromium 1366x768 (median; min-max)")
-    print(f"  server start to health check (warm-up incl.) {statistics.median(server_start):7.2f} s")
-    print(f"  anchor: static page of the same server       {a * 1000:7.0f} ms")
-    for name, rows in (("first visitor (cold server)", cold), ("next visitor (warm server)", warm)):
-        print(f"  {name}:")
-        for i, what in enumerate(("title on screen", "key figures on screen", "page settled")):
-            vals = [r[i] for r in rows]
-            print(f"    {what:<24} {med(rows, i):6.2f} s  ({min(vals):.2f}-{max(vals):.2f})"
-                  f"   {med(rows, i) / a:6.0f} x anchor")
+    def span(rows: list, i: int) -> str:
+        return f"{min(r[i] for r in rows):.2f}–{max(r[i] for r in rows):.2f} s, {len(rows)} servere".replace(".", ",")
+
+    static = med(app["static"])
+    report([
+        Figure("Sideforespørgsel → nøgletal på skærmen", "første besøgende efter serverstart", med(app["cold"], 1),
+               "ankersiden, samme besøg", med(anc["cold"], 1), goal_s=3.0,
+               note=f"{span(app['cold'], 1)}; titel efter {med(app['cold'], 0):.2f} s; statisk side "
+                    f"{static * 1000:.0f} ms".replace(".", ",")),
+        Figure("Sideforespørgsel → nøgletal på skærmen", "næste besøgende", med(app["warm"], 1),
+               "ankersiden, samme besøg", med(anc["warm"], 1), goal_s=3.0, note=span(app["warm"], 1)),
+        Figure("Serverstart → svar på sundhedstjek", "streamlit run serve.py (opvarmning medregnet)",
+               med(app["start"]), "streamlit run anchor_app.py", med(anc["start"])),
+    ], args.json)
+    return 0
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5)
+    raise SystemExit(main())

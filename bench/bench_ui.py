@@ -1,14 +1,18 @@
 """Benchmark: how fast the dashboard answers a toggle. Prints figures; not a test.
 
-1. Real browser (Playwright + Debian chromium): time from clicking a choice to the updated
-   key figure being on screen, median of N toggles.
-2. Server side: one script rerun after a toggle (streamlit.testing AppTest), median of N.
+1. Real browser (Playwright + Debian chromium): the time from clicking a choice in the quick toggle
+   to the updated key figure on screen, median of N toggles (toggle prices on, as by default).
+   Anchor, measured in the same run: the same click on `bench/anchor_app.py` (a Streamlit page
+   with the same radio and six key figures, nothing computed): what Streamlit and the browser cost.
+2. Server side: one script rerun after a toggle (streamlit.testing AppTest), median of N; anchor:
+   the rerun of the anchor page.
 
-Run: .venv/bin/python bench/bench_ui.py [N]
+Run: .venv/bin/python bench/bench_ui.py [--n N] [--json FILE]
 """
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import sys
 import time
@@ -20,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import sync_playwright  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from bench.common import Figure, add_json_option, report  # noqa: E402
 from tests.browser import (  # noqa: E402
     CHROMIUM_ARGS,
     choose_quick,
@@ -30,15 +35,22 @@ from tests.browser import (  # noqa: E402
     wait_metric_change,
 )
 
+ANCHOR = ROOT / "bench" / "anchor_app.py"
 
-def browser_toggles(n: int) -> list[float]:
+
+def browser_toggles(n: int, script: Path | None = None) -> list[float]:
+    """Click the quick toggle n times (Optimér / Med alternately) and time each until the key figure changed."""
     times = []
-    with streamlit_server() as url, sync_playwright() as p:
+    with streamlit_server(script=script) as url, sync_playwright() as p:
         b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         page = open_app(b, url)
-        choose_quick(page, "BU02", "Med")
-        wait_metric_change(page, "Nettoeffekt", "-185,0")
         radio = page.locator(".st-key-quick_choice")
+        if script is None:
+            choose_quick(page, "BU02", "Med")
+            wait_metric_change(page, "Nettoeffekt", "-185,0")
+        else:
+            radio.get_by_text("Med", exact=True).click()
+            wait_metric_change(page, "Nettoeffekt", "-185,0")
         for i in range(n):
             target = "Optimér" if i % 2 == 0 else "Med"
             old = metric_value(page, "Nettoeffekt")
@@ -50,27 +62,41 @@ def browser_toggles(n: int) -> list[float]:
     return times
 
 
-def server_reruns(n: int) -> list[float]:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    at.selectbox(key="quick_key").set_value("BU02").run()
+def server_reruns(n: int, script: Path) -> list[float]:
+    at = AppTest.from_file(str(script), default_timeout=60).run()
+    if script.name == "app.py":
+        at.selectbox(key="quick_key").set_value("BU02").run()
     times = []
     for i in range(n):
         at.radio(key="quick_choice").set_value("Med" if i % 2 == 0 else "Optimér")
         t0 = time.perf_counter()
         at.run()
         times.append(time.perf_counter() - t0)
+        assert not at.exception, at.exception
     return times
 
 
-def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 15
-    b = browser_toggles(n)
-    s = server_reruns(n)
-    print(f"browser: toggle -> updated key figure, median {statistics.median(b) * 1000:.0f} ms "
-          f"(min {min(b) * 1000:.0f}, max {max(b) * 1000:.0f}, n={n})")
-    print(f"server:  script rerun after a toggle (AppTest), median {statistics.median(s) * 1000:.0f} ms "
-          f"(min {min(s) * 1000:.0f}, max {max(s) * 1000:.0f}, n={n})")
+def spread(xs: list[float]) -> str:
+    return f"min {min(xs) * 1000:.0f} ms, max {max(xs) * 1000:.0f} ms, n = {len(xs)}".replace(".", ",")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--n", type=int, default=15, help="toggles per measurement")
+    add_json_option(ap)
+    args = ap.parse_args()
+    b = browser_toggles(args.n)
+    ba = browser_toggles(args.n, ANCHOR)
+    s = server_reruns(args.n, ROOT / "app.py")
+    sa = server_reruns(args.n, ANCHOR)
+    report([
+        Figure("Skift i en rigtig browser → opdateret nøgletal", "hurtigvalget, priser for at skifte vist",
+               statistics.median(b), "samme klik på ankersiden", statistics.median(ba), goal_s=0.4, note=spread(b)),
+        Figure("Serverens genkørsel efter et skift (AppTest)", "hele siden efter et skift", statistics.median(s),
+               "ankersidens genkørsel", statistics.median(sa), note=spread(s)),
+    ], args.json)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -35,9 +35,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(extra_env: dict[str, str] | None = None) -> Iterator[str]:
+def streamlit_server(extra_env: dict[str, str] | None = None, script: Path | None = None) -> Iterator[str]:
+    """A real `streamlit run` server of the dashboard (`serve.py`, or another script) on a free port."""
     port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.port", str(port),
+    cmd = [sys.executable, "-m", "streamlit", "run", str(script or ROOT / "serve.py"), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     env = os.environ | (extra_env or {})
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

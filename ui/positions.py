@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from portfolio import export, fmt
+from portfolio import fmt
 from portfolio.fmt import NumberError
 from portfolio.model import DataSet, Proposal
 from portfolio.negotiation import Concession, Negotiation, negotiate
@@ -461,10 +461,9 @@ def party_price_rows(neg: Negotiation) -> pd.DataFrame:
 
 
 def _download(ds: DataSet, scenario: Scenario, neg: Negotiation) -> None:
-    make = getattr(export, "agreement_html", None)
-    if make is None:
-        return
-    st.download_button("Aftale til udskrift (HTML)", make(ds, scenario, neg), file_name="aftale.html",
+    from portfolio.export import agreement_html  # noqa: PLC0415 - the export loads only when it is used
+
+    st.download_button("Aftale til udskrift (HTML)", agreement_html(ds, scenario, neg), file_name="aftale.html",
                        mime="text/html", key="agreement_html",
                        help="Den aftalte portefølje, hvert partis krav og tallene, klar til at skrive ud eller gemme "
                             "som PDF fra browseren.")

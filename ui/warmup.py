@@ -30,7 +30,7 @@ def warm() -> float:
 
         from portfolio.optimiser import optimise  # noqa: PLC0415
         from portfolio.scenario import Scenario  # noqa: PLC0415
-        from ui import share, sidebar, state, views, whatif  # noqa: F401, PLC0415 - what app.py imports
+        from ui import history, positions, sidebar, state, views, whatif  # noqa: F401, PLC0415 - what app.py imports
 
         ds = state.dataset()
         optimise(ds, Scenario(), cache=state.instance_cache_for(ds, "base"))
