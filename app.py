@@ -56,6 +56,9 @@ h1 {font-size: 2rem; padding-top: 0;}
 }
 </style>""")
 IGNORED_PARAMS = ("embed", "embed_options")  # Streamlit's own
+SIDEBAR = "sidebar_settings"  # (dataset token, fields, errors) of the last full run's sidebar
+UNEXPECTED = ("Der opstod en uventet fejl, og siden kunne ikke tegnes færdig. Dine indstillinger og valg er "
+              "bevaret: ret den seneste ændring, eller genindlæs siden. Fejlen er skrevet i serverens log.")
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -154,11 +157,11 @@ STATUS_TEXT = {"optimal": "bevist optimalt", "time_limit": "stoppet ved tidsgræ
 
 
 def main() -> None:
+    """A full run: the URL, the sidebar (the settings), the title, then the page below them (`_page`)."""
     loaded = _dataset()
     if loaded is None:
         return
     ds, ds_token = loaded
-    ss = st.session_state
     _load_url(ds)
     pending = st.session_state.pop("pending_scenario", None)
     if pending is not None:
@@ -166,6 +169,33 @@ def main() -> None:
         sidebar.apply_scenario(s)
         state.set_choices_from(s.force_in, s.force_out, dict(s.variants))
     fields, errors = sidebar.settings_sidebar(ds, _max_pool_mio(ds_token, ds))
+    st.session_state[SIDEBAR] = (ds_token, fields, list(errors))
+    st.title("Investeringsportefølje", anchor=False)
+    _page()
+
+
+@st.fragment
+def _page() -> None:
+    """Everything below the title. A widget in here (the quick toggle, the table, the views, undo)
+    reruns only this part: the sidebar's settings are the ones its last full run read (`SIDEBAR`),
+    since none of these widgets can change them. Whatever does change them - a scenario put back
+    (undo, an alternative, a repair, a saved scenario) or another catalogue - asks for a full run."""
+    ss = st.session_state
+    try:
+        ds, ds_token = state.current_dataset()
+    except Exception:  # noqa: BLE001 - the full run reports it in Danish
+        st.rerun()
+    if "pending_scenario" in ss or ss.get(SIDEBAR, ("",))[0] != ds_token:
+        st.rerun()
+    try:
+        _below_title(ds, ds_token, ss[SIDEBAR][1], list(ss[SIDEBAR][2]))
+    except Exception:  # noqa: BLE001 - as the full run's handler below: Danish words, not a traceback
+        LOG.exception("Unexpected error while drawing the dashboard")
+        st.error(UNEXPECTED, icon=":material/warning:")
+
+
+def _below_title(ds: DataSet, ds_token: str, fields: dict, errors: list[str]) -> None:
+    ss = st.session_state
     scope = [p for c in ds.catalogues if c.id in fields["catalogues"] for p in c.proposals]
     row_keys = [p.key for p in scope]
     titles = {p.key: p.title for p in scope}
@@ -178,7 +208,6 @@ def main() -> None:
     variant_names = {p.key: p.variant_names for p in scope}
     pins = {k: v for k, v in ch.pin.items() if k in in_scope and v in variant_names.get(k, ())}
 
-    st.title("Investeringsportefølje", anchor=False)
     if ss.get("url_notices"):
         st.warning("Linket indeholdt indstillinger, der ikke kunne bruges; de er sat til standard:\n"
                    + md_list(ss.pop("url_notices")), icon=":material/link:")
@@ -274,6 +303,4 @@ try:
     main()
 except Exception:  # noqa: BLE001 - whatever happens, the user gets Danish words, not a traceback
     LOG.exception("Unexpected error while drawing the dashboard")
-    st.error("Der opstod en uventet fejl, og siden kunne ikke tegnes færdig. Dine indstillinger og valg er "
-             "bevaret: ret den seneste ændring, eller genindlæs siden. Fejlen er skrevet i serverens log.",
-             icon=":material/warning:")
+    st.error(UNEXPECTED, icon=":material/warning:")

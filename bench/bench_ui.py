@@ -4,8 +4,9 @@
    to the updated key figure on screen, median of N toggles (toggle prices on, as by default).
    Anchor, measured in the same run: the same click on `bench/anchor_app.py` (a Streamlit page
    with the same radio and six key figures, nothing computed): what Streamlit and the browser cost.
-2. Server side: one script rerun after a toggle (streamlit.testing AppTest), median of N; anchor:
-   the rerun of the anchor page.
+2. Server side: one full script rerun (streamlit.testing AppTest, which always reruns the whole
+   script: the cost of a change in the sidebar; a toggle in the page reruns only the page below the
+   title, `app._page`), median of N; anchor: the rerun of the anchor page.
 
 Run: .venv/bin/python bench/bench_ui.py [--n N] [--json FILE]
 """
@@ -92,7 +93,7 @@ def main() -> int:
     report([
         Figure("Skift i en rigtig browser → opdateret nøgletal", "hurtigvalget, priser for at skifte vist",
                statistics.median(b), "samme klik på ankersiden", statistics.median(ba), goal_s=0.4, note=spread(b)),
-        Figure("Serverens genkørsel efter et skift (AppTest)", "hele siden efter et skift", statistics.median(s),
+        Figure("Serverens fulde genkørsel (AppTest)", "hele scriptet, sidepanelet medregnet", statistics.median(s),
                "ankersidens genkørsel", statistics.median(sa), note=spread(s)),
     ], args.json)
     return 0
