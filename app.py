@@ -153,6 +153,7 @@ def _dataset() -> tuple[DataSet, str] | None:
 
 
 STATUS_TEXT = {"optimal": "bevist optimalt", "time_limit": "stoppet ved tidsgrænsen, ikke bevist optimalt",
+               "within_gap": "inden for den tilladte afstand til optimum, ikke bevist optimalt",
                "infeasible": "ingen løsning"}
 
 
@@ -239,8 +240,8 @@ def _below_title(ds: DataSet, ds_token: str, fields: dict, errors: list[str]) ->
     shown_scenario, shown = scenario, result
     if result.solved:
         st.session_state["last_ok"] = (scenario, result)
-        if result.status == "time_limit":
-            views.time_limit(result)
+        if result.status in ("time_limit", "within_gap"):
+            views.not_proven(result)
     else:
         views.infeasible(result, scenario, titles)
         last = st.session_state.get("last_ok")

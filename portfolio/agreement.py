@@ -40,6 +40,8 @@ STATUS_TEXT = {
     "optimal": "Der er en aftale: alle partiernes krav kan opfyldes samtidig (den bedste portefølje er fundet)",
     "infeasible": "Ingen aftale: partiernes krav kan ikke opfyldes samtidig",
     "time_limit": "Tidsgrænsen blev nået: den bedste portefølje, der blev fundet, er ikke bevist den bedste",
+    "within_gap": "Der er en aftale: alle partiernes krav kan opfyldes samtidig (porteføljen er inden for den "
+                  "tilladte afstand til den bedste, ikke bevist den bedste)",
 }
 NO_SOLUTION_TIME = "Tidsgrænsen blev nået, før en portefølje blev fundet"
 SIGN_TEXT = "Besparelser er negative, udgifter og investeringer positive (dokumenternes fortegn)."

@@ -41,6 +41,8 @@ def _scenario_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--objective", choices=list(OBJECTIVE_LABELS), default=None, help="målet, optimeringen gør så gunstigt som muligt")
     p.add_argument("--solver", choices=["highs", "cbc"], default=None, help="løser: HiGHS (highs) eller CBC (cbc)")
     p.add_argument("--time-limit", type=_finite, default=None, help="tidsgrænse i sekunder")
+    p.add_argument("--mip-gap", type=_finite, default=None,
+                   help="tilladt relativ afstand til optimum, som brøk (0.05 = 5 %%; 0 = bevist optimal)")
 
 
 _INTEGER = re.compile(r"\s*[+-]?[0-9]{1,30}\s*")

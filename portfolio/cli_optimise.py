@@ -65,6 +65,7 @@ STATUS_TEXT = {
     "optimal": "optimal (bevist optimal)",
     "infeasible": "ingen løsning (reglerne kan ikke overholdes samtidig)",
     "time_limit": "tidsgrænsen blev nået (løsningen er ikke bevist optimal)",
+    "within_gap": "inden for den tilladte afstand til optimum (ikke bevist optimal)",
 }
 
 
@@ -78,7 +79,8 @@ def objective_text(sc: Scenario) -> str:
     return MIN_POOL_TEXT if sc.objective in MINIMISED_OBJECTIVES else OBJECTIVE_TEXT
 
 
-METHOD_TEXT = {"pareto": "eksakt dynamisk programmering over puljen", "milp": "HiGHS-optimering for hver pulje"}
+METHOD_TEXT = {"pareto": "eksakt dynamisk programmering over puljen", "milp": "HiGHS-optimering for hver pulje",
+               "enumeration": "eksakt gennemgang af de tilladte porteføljer efter puljeforbrug"}
 
 
 def read_scenario_file(path: Path) -> bytes:
@@ -144,7 +146,7 @@ def run(args: argparse.Namespace, ds: DataSet) -> int:
     if args.command in ANALYSES:
         return run_analysis(args, ds, sc, inst)
     try:
-        res = solve(inst, solver=sc.solver, time_limit=sc.time_limit)
+        res = solve(inst, solver=sc.solver, time_limit=sc.time_limit, mip_gap=sc.mip_gap)
     except OptimiserError as e:
         print(str(e), file=sys.stderr)
         return EXIT_ERROR
@@ -193,6 +195,9 @@ def print_result(sc: Scenario, inst: Instance, res: Result) -> None:
         print("Ingen løsning blev fundet inden for tidsgrænsen.")
         return
     print(f"{objective_text(sc)}: {_shown(res.objective)}")
+    if res.status != "optimal" and res.bound is not None and res.gap is not None:
+        print(f"Afstand til optimum: højst {fmt.pct(res.gap, 2)} (tilladt: {fmt.tal_exact(100 * sc.mip_gap)} %); "
+              f"bevist grænse for målværdien: {_shown(res.bound)} ({KR})")
     if res.rule_figures:
         print(f"\nRegler med beløb ({KR}; besparelse negativ):")
         for f in res.rule_figures:
@@ -238,7 +243,8 @@ def print_result(sc: Scenario, inst: Instance, res: Result) -> None:
 def _scenario(args: argparse.Namespace) -> Scenario:
     return load_scenario(args.scenario, {"pool_total": args.pool, "max_risk": args.max_risk,
                                          "objective": args.objective, "solver": args.solver,
-                                         "time_limit": args.time_limit})
+                                         "time_limit": args.time_limit,
+                                         "mip_gap": getattr(args, "mip_gap", None)})
 
 
 def _pairs(selected: tuple[tuple[str, str | None], ...]) -> list[dict[str, str | None]]:
@@ -323,7 +329,8 @@ def _head(sc: Scenario, inst: Instance, title: str) -> None:
     print(f"{title} – mål: {OBJECTIVE_LABELS[sc.objective]} ({', '.join(sc.catalogues)}, {y0}-{y1}, {inst.unit})")
 
 
-STATUS_SHORT = {"optimal": "optimal", "infeasible": "ingen løsning", "time_limit": "tidsgrænse"}
+STATUS_SHORT = {"optimal": "optimal", "infeasible": "ingen løsning", "time_limit": "tidsgrænse",
+                "within_gap": "inden for afstand"}
 ACTION_TEXT = {"force_in": "tving med", "force_out": "tving fra", "release": "fjern tvang"}
 
 

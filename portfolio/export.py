@@ -106,7 +106,10 @@ SHEETS = ("Forudsætninger", "Nøgletal", "Valgte forslag", "Økonomi pr. år", 
 AGREEMENT_SHEET = "Aftale"  # first, when the scenario has parties at the table
 
 STATUS_LABELS = {"optimal": "Optimal løsning fundet", "infeasible": "Ingen løsning: reglerne kan ikke "
-                 "overholdes samtidig", "time_limit": "Tidsgrænsen blev nået"}
+                 "overholdes samtidig", "time_limit": "Tidsgrænsen blev nået",
+                 "within_gap": "Inden for den tilladte afstand til optimum (ikke bevist optimal)"}
+BOUND_LABEL = "Bevist grænse for målværdien (mio. kr.; besparelse negativ)"
+GAP_LABEL = "Afstand til optimum højst"
 ALIGNMENT_TEXT = {
     "forskudt": "forskudt: et forslags første år flyttes til horisontens første år",
     "kalender": "kalender: forslagenes egne kalenderår bruges",
@@ -583,6 +586,9 @@ def assumption_rows(ds: DataSet, s: Scenario, unit: str) -> list[tuple[str, obje
         (label("solver"), SOLVER_LABELS.get(s.solver, s.solver.upper()),
          "Programmet, der finder den bedste portefølje"),
         (label("time_limit"), Num(s.time_limit, "0.0"), ""),
+        (label("mip_gap"), Num(s.mip_gap, PCT_FORMAT),
+         "0 %: optimeringen stopper først, når porteføljen er bevist den bedste; ellers, når den bedst mulige "
+         "portefølje er bevist højst så meget bedre"),
     ]
     rows += [(f"{label('price_index')} {y} (indtastet)", Num(v, INDEX_FORMAT),
               "KL's service-PL, indtastet; bruges frem for Økonomistyrelsens tal for året")
@@ -668,6 +674,9 @@ def _sheet_key_figures(sh: _Sheet, c: _Context) -> None:
         ("Mål", OBJECTIVE_LABELS.get(r.objective_kind, "Ukendt mål"), ""),
         (OBJECTIVE_VALUE_LABEL, fmt.shown_objective(r.objective) if r.objective is not None else "Ingen løsning",
          "Målets værdi for porteføljen i dokumenternes fortegn, inklusive eventuelle risikofradrag"),
+        *([(BOUND_LABEL, fmt.shown_objective(r.bound), "Ingen portefølje kan give en bedre målværdi end denne"),
+           (GAP_LABEL, Num(r.gap, PCT_FORMAT), r.gap_text() or "")]
+          if r.status != "optimal" and r.bound is not None and r.gap is not None else []),
         ("Nettoeffekt over horisonten (mio. kr.)", kf.net_total,
          f"Sum af nettoeffekten {ys[0]}-{ys[-1]}; besparelse negativ"),
         ("Varig årlig effekt (mio. kr.; besparelse negativ)", kf.annual_effect,

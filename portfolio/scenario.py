@@ -7,7 +7,7 @@ The JSON format (all fields optional) is the one the CLI reads and the dashboard
      "pool": {"total": 20000, "per_year": {"2019": 5000}}, "pool_covers": ["Service", "Anlæg"],
      "max_risk": "middel", "max_risky_share": 0.5, "risk_haircut": {"lav": 0, "middel": 0.25, "høj": 0.5},
      "max_payback_years": 4, "force_in": ["TV01"], "force_out": [], "variants": {"SI05": "Model 2"},
-     "dependencies": true, "solver": "highs", "time_limit": 10,
+     "dependencies": true, "solver": "highs", "time_limit": 10, "mip_gap": 0,
      "alignment": "forskudt", "extend_permanent": true, "price_index": {"2018": 98.5}}
 
 Amounts are in 1.000 kr. at the scenario's base p/l. `Scenario.from_json` checks the format;
@@ -57,7 +57,6 @@ from pydantic import (
 
 from . import fmt
 from .data import MAX_YEAR, MIN_YEAR, shown
-from .figures import own_figures
 from .flows import Alignment, FlowSettings
 from .model import DataSet, Risk, Styring
 from .objectives import MINIMISED_OBJECTIVES, OBJECTIVE_LABELS  # noqa: F401 - the scenario's objectives, by name
@@ -69,6 +68,7 @@ MAX_NUMBER_DIGITS = 30  # digits of an integer literal in a scenario's JSON
 MAX_KEYS = 1_000  # entries of force_in, force_out, variants, catalogues and pool_covers
 MAX_HORIZON_YEARS = 50  # the horizon is shorter than this
 POOL_LIMIT_MULTIPLE = 100  # the pool may be at most this many times all proposals' investments
+MAX_MIP_GAP = 0.5  # the largest relative gap a scenario may allow (`Scenario.mip_gap`): 50 %
 POOL_LIMIT_FLOOR = 100_000.0  # ... but a pool up to this (1.000 kr.) is always allowed
 MAX_PROBLEMS_SHOWN = 10  # a message lists at most this many problems, then "og N flere"
 
@@ -448,6 +448,11 @@ class Scenario(_Frozen):
     solver: SolverName = Field("highs", json_schema_extra=_ui("solver", "solver", "Løser"))
     time_limit: Annotated[float, Strict(), Field(gt=0, le=3600, allow_inf_nan=False)] = Field(
         10.0, json_schema_extra=_ui("time", "time_limit", "Tidsgrænse (sekunder)"))
+    # the relative gap the optimiser may stop at, as a fraction (0.05 = 5 %; the dashboard's field
+    # is in percent): 0 = proven optimal. A portfolio stopped at the gap is reported "within_gap",
+    # with the proven bound and the remaining gap (`Result.bound`, `Result.gap`)
+    mip_gap: Annotated[float, Strict(), Field(allow_inf_nan=False)] = Field(
+        0.0, json_schema_extra=_ui("gap", "mip_gap", "Tilladt afstand til optimum"))
     alignment: AlignmentName = Field(
         "forskudt", json_schema_extra=_ui("align", "alignment", "Placering af ældre business cases"))
     extend_permanent: Annotated[bool, Strict()] = Field(True, json_schema_extra=_ui(
@@ -482,6 +487,14 @@ class Scenario(_Frozen):
                 data = {**data, "parties": [{"name": f"Parti {n}", **p} if isinstance(p, Mapping) and "name" not in p
                                             else p for n, p in enumerate(parties, start=1)]}
         return data
+
+    @field_validator("mip_gap")
+    @classmethod
+    def _gap(cls, v: float) -> float:
+        if not 0.0 <= v <= MAX_MIP_GAP:
+            raise ValueError(f"den tilladte afstand til optimum skal være mellem 0 og {MAX_MIP_GAP:g}".replace(".", ",")
+                             + f" (0–{MAX_MIP_GAP * 100:g} %; 0 = bevist optimal)")
+        return float(v)
 
     @field_validator("pool")
     @classmethod
@@ -637,7 +650,7 @@ class Scenario(_Frozen):
                 problems.append("pris- og lønindekset mangler en værdi for " + ", ".join(str(y) for y in missing))
         problems += pool_problems(ds, self)
         known_udvalg = {ln.udvalg for c in ds.catalogues if c.id in self.catalogues for p in c.proposals
-                        for ln in p.lines}
+                        for ln in p.lines} if self.savings_targets or any(p.savings_targets for p in self.parties) else set()
         for t in self.savings_targets:
             if t.udvalg is not None and t.udvalg not in known_udvalg:
                 problems.append(f"savings_targets: ukendt udvalg '{shown(t.udvalg, 60)}' (kendte: "
@@ -697,17 +710,24 @@ def all_investments(ds: DataSet, scenario: Scenario) -> float:
         index: PriceIndex | None = PriceIndex.from_entries(ds.price_index).with_overrides(scenario.price_index)
     except PriceIndexError:
         index = None
+    from . import linetable  # noqa: PLC0415 - numpy, only when a pool is checked
+
+    tab = linetable.table(ds)  # each variant's own total investment, as `own_figures` gives it
+    largest = tab.largest_own_investment().tolist()
+    factors: dict[int, float] = {}
+    chosen = {k for k, c in enumerate(tab.cat_ids) if c in scenario.catalogues}
     total = 0.0
-    for c in ds.catalogues:
-        if c.id not in scenario.catalogues:
+    for k, cat, pl in zip(range(len(largest)), tab.prop_cat.tolist(), tab.prop_pl.tolist(), strict=True):
+        if cat not in chosen:
             continue
-        for p in c.proposals:
-            largest = max((own_figures(ds, v).total_investment for v in p.variants), default=0.0)
+        factor = factors.get(pl)
+        if factor is None:
             try:
-                factor = index.factor(p.price_level_year, scenario.base_year) if index is not None else 1.0
+                factor = index.factor(pl, scenario.base_year) if index is not None else 1.0
             except PriceIndexError:
                 factor = 1.0
-            total += max(largest, 0.0) * factor
+            factors[pl] = factor
+        total += max(largest[k], 0.0) * factor
     return total
 
 

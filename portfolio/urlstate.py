@@ -32,6 +32,7 @@ holds only how each value is written and read.
 | ``deps`` | dependencies | ``nej`` |
 | ``solver`` | solver | ``cbc`` |
 | ``time`` | time_limit | ``30`` |
+| ``gap`` | mip_gap (a fraction: ``0.05`` = 5 %) | ``0.05`` |
 | ``align`` | alignment | ``kalender`` |
 | ``extend`` | extend_permanent | ``nej`` |
 | ``pl`` | price_index | ``2018:98.5`` |
@@ -236,6 +237,7 @@ _ENCODERS: dict[str, Callable[[Any], str]] = {
     "dependencies": _yes_no,
     "solver": str,
     "time_limit": _num,
+    "mip_gap": _num,
     "alignment": str,
     "extend_permanent": _yes_no,
     "price_index": lambda index: _pairs([(str(y), _num(v)) for y, v in sorted(index.items())]),
@@ -488,6 +490,7 @@ _DECODE: dict[str, Callable[[str], Any]] = {
     "dependencies": _bool,
     "solver": _text,
     "time_limit": _float,
+    "mip_gap": _float,
     "alignment": _text,
     "extend_permanent": _bool,
     "price_index": _year_map,
@@ -502,7 +505,7 @@ _DECODERS: dict[str, tuple[str, Callable[[str], Any]]] = {_PARAM_OF[f]: (f, deco
 # the order in which fields are applied (horizon before everything with years in it, force_in before force_out)
 _FIELD_ORDER = ("catalogues", "base_year", "horizon", "objective", "discount_rate", "npv_extra_years", "pool",
                 "pool_covers", "max_risk", "max_risky_share", "risk_haircut", "max_payback_years", "force_in",
-                "force_out", "variants", "dependencies", "solver", "time_limit", "alignment", "extend_permanent",
+                "force_out", "variants", "dependencies", "solver", "time_limit", "mip_gap", "alignment", "extend_permanent",
                 "price_index", "pools", "savings_targets", "no_maaltal_increase", "self_financing_by", "parties")
 # the fields with years that must lie in the horizon: applied after it
 _YEARS_IN_HORIZON = ("pools", "savings_targets", "self_financing_by", "parties")

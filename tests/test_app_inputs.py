@@ -80,7 +80,8 @@ def test_the_fields_show_danish_numbers():
     texts = {t.key: t.value for t in at.sidebar.text_input}
     assert texts == {"discount__text": "3,5", "npv_extra__text": "0", "pool_text": "20,0",
                      "risky_share__text": "50", "haircut_lav__text": "0", "haircut_middel__text": "0",
-                     "haircut_hoej__text": "0", "max_payback__text": "0", "time_limit__text": "10"}
+                     "haircut_hoej__text": "0", "max_payback__text": "0", "time_limit__text": "10",
+                     "mip_gap__text": "0"}
     assert not at.sidebar.number_input  # every typed number is a Danish text field
     index = editor(at, "price_index_editor_").value
     assert list(index["Indeks"])[INDEX_YEARS.index("2018")] == "97,642614"  # Danish, not 97.642614

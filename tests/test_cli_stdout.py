@@ -156,3 +156,16 @@ def test_the_data_commands_do_not_import_the_optimiser():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ""
+
+
+def test_frontier_names_the_enumeration_method_in_danish(tmp_path):
+    """Under per-year pools and a risky share (the issue's rules) the frontier comes from the list
+    of admissible portfolios sorted by pool use; the text report says so in Danish, and the JSON
+    names the method."""
+    sc = tmp_path / "sc.json"
+    sc.write_text(json.dumps({"pool": {"per_year": {str(y): 6000 for y in range(2019, 2025)}},
+                              "max_risky_share": 0.5}), encoding="utf-8")
+    run = _run(["frontier", "--scenario", "{sc}"], sc)
+    assert run.returncode == 0, run.stderr
+    assert "Metode: eksakt gennemgang af de tilladte porteføljer efter puljeforbrug" in run.stdout
+    assert _json(_run(["frontier", "--scenario", "{sc}", "--json"], sc))["method"] == "enumeration"

@@ -25,7 +25,7 @@ FULL = {
     "pools": [{"name": "drift", "covers": ["Service"], "total": 12000, "per_year": {"2020": 5000}},
               {"name": "anlæg", "covers": ["Anlæg"], "total": 3000, "per_year": {}}],
     "savings_targets": [{"year": 2021, "min": 20000, "measure": "maaltal", "udvalg": "Socialudvalget"}],
-    "no_maaltal_increase": True, "self_financing_by": 2022,
+    "no_maaltal_increase": True, "self_financing_by": 2022, "mip_gap": 0.02,
     "parties": [{"name": "A", "colour": "#1f77b4", "must": ["BU09"], "never": ["HA02"], "max_pool": 20000,
                  "savings_targets": [{"year": 2021, "min": 5000, "measure": "varig", "udvalg": None}]}],
 }

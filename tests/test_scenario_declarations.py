@@ -45,6 +45,7 @@ CHANGED: dict[str, Any] = {
     "dependencies": False,
     "solver": "cbc",
     "time_limit": 30.0,
+    "mip_gap": 0.05,
     "alignment": "kalender",
     "extend_permanent": False,
     "price_index": {"2018": 98.5},

@@ -28,6 +28,7 @@ from portfolio.model import DataSet, Styring
 from portfolio.optimiser import SOLVER_LABELS
 from portfolio.prices import PriceIndex, growth_text, year_span
 from portfolio.scenario import (
+    MAX_MIP_GAP,
     OBJECTIVE_LABELS,
     POOL_LIMIT_MULTIPLE,
     Scenario,
@@ -52,13 +53,14 @@ _SLIDER_STEPS = (0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000
                  20_000.0, 50_000.0, 100_000.0)
 # the number fields (session-state keys) and the values they start from
 NUMBER_KEYS = ("discount", "npv_extra", "risky_share", "haircut_lav", "haircut_middel", "haircut_hoej", "max_payback",
-               "time_limit")
+               "time_limit", "mip_gap")
 DEFAULTS: dict[str, object] = {
     "catalogues": ["KK2020"], "alignment": "forskudt", "base_year": 2020, "horizon": (2019, 2024),
     "objective": "net", "discount": 3.5, "npv_extra": 0, "use_pool": True, "use_total": True,
     "pool_mio": DEFAULT_POOL_MIO, "pool_covers": [Styring.SERVICE.value, Styring.ANLAEG.value], "max_risk": "",
     "use_share": False, "risky_share": 50.0, "haircut_lav": 0.0, "haircut_middel": 0.0, "haircut_hoej": 0.0,
     "max_payback": 0, "dependencies": True, "solver": "highs", "extend_permanent": True, "time_limit": 10.0,
+    "mip_gap": 0.0,  # percent (the scenario's `mip_gap` is the fraction)
 }
 
 
@@ -329,13 +331,18 @@ def settings_sidebar(ds: DataSet, max_pool_mio: float) -> tuple[dict, list[str]]
                                         errors=errors,
                                         help="Fx 10 eller 2,5. Stopper optimeringen ved grænsen; resultatet "
                                              "markeres så som ikke bevist optimalt."))
+        gap_pct = float(number_field("Tilladt afstand til optimum (%)", "mip_gap", 0.0, MAX_MIP_GAP * 100,
+                                     errors=errors,
+                                     help="0 (standard): porteføljen er bevist den bedste. Fx 1 eller 0,5 ved store "
+                                          "kataloger: optimeringen stopper, når den bedst mulige portefølje højst er "
+                                          "så mange procent bedre, og siger, hvor langt der højst er."))
     return {
         "catalogues": cats, "base_year": int(base_year), "horizon": [int(horizon[0]), int(horizon[1])],
         "objective": objective, "discount_rate": round(float(discount) / 100, 10), "npv_extra_years": extra,
         "pool": pool_json, "pool_covers": covers, "max_risk": max_risk or None, "max_risky_share": share,
         "risk_haircut": hc, "max_payback_years": payback or None, "dependencies": bool(deps), "solver": solver,
         "alignment": alignment, "price_index": price_index, "extend_permanent": bool(extend),
-        "time_limit": time_limit, **model_rules, "parties": parties,
+        "time_limit": time_limit, "mip_gap": round(gap_pct / 100, 10), **model_rules, "parties": parties,
     }, errors
 
 
@@ -421,6 +428,7 @@ def apply_scenario(scenario: Scenario) -> None:
     ss["solver"] = s.solver
     ss["extend_permanent"] = s.extend_permanent
     ss["time_limit"] = float(s.time_limit)
+    ss["mip_gap"] = round(s.mip_gap * 100, 10)
     ss["seed_price_index"] = {str(y): v for y, v in s.price_index.items()}
     apply_rules(s)
     apply_parties(s)

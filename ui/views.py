@@ -505,6 +505,9 @@ def infeasible(result: Result, scenario: Scenario | None = None, titles: dict[st
                       help="Sætter indstillingerne og valgene til denne løsning. Kan fortrydes.")
 
 
-def time_limit(result: Result) -> None:
-    st.warning("Optimeringen stoppede ved tidsgrænsen; løsningen er den bedste fundet, men ikke bevist optimal.")
+def not_proven(result: Result) -> None:
+    """The warning above the key figures when the portfolio is not proven optimal (stopped at the
+    time limit or at the allowed gap): how far from the best it may be, and the proven bound."""
+    st.warning(md(result.gap_text() or "Optimeringen stoppede ved tidsgrænsen; løsningen er den bedste fundet, men "
+                  "ikke bevist optimal."), icon=":material/warning:")
 

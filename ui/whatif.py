@@ -28,7 +28,8 @@ from .text import md
 
 EPS = 0.5  # 1.000 kr.
 MAX_FRONTIER_POINTS = 400  # round steps of one frontier on screen
-STATUS_WORDS = {"infeasible": "ingen portefølje overholder reglerne", "time_limit": "ikke bevist: tidsgrænse"}
+STATUS_WORDS = {"infeasible": "ingen portefølje overholder reglerne", "time_limit": "ikke bevist: tidsgrænse",
+                "within_gap": "ikke bevist: inden for den tilladte afstand"}
 
 
 def _change(d: float, what: str, minimised: bool = False) -> str:

@@ -6,8 +6,10 @@ Two layers:
 * `build_instance(ds, scenario)` turns a dataset and a scenario into a pure-number `Instance`: one
   `Item` per variant (amounts per horizon year, in 1.000 kr. at the scenario's base p/l) and the
   `Rules`. Instances can also be built directly (tests, synthetic benchmarks).
-* `solve(instance)` builds a 0/1 model with PuLP and solves it with HiGHS in-process (CBC as
-  fallback). The `Result` carries an honest status ("optimal", "infeasible", "time_limit"), the
+* `solve(instance)` builds the 0/1 model and solves it with HiGHS in-process (handed over as arrays
+  in bulk) or CBC through PuLP, to proven optimality or, with `mip_gap` > 0, to a proven relative
+  gap. The `Result` carries an honest status ("optimal" = proven, "within_gap", "infeasible",
+  "time_limit"), the proven bound and the remaining gap, the
   yearly figures of the chosen portfolio, a status with a Danish reason for every variant and,
   when no portfolio satisfies the rules, a computed explanation (`explain.py`) and verified repairs
   (`repairs.py`).

@@ -1,4 +1,10 @@
-"""Building an `Instance` from a dataset and a scenario (amounts at the scenario's p/l)."""
+"""Building an `Instance` from a dataset and a scenario (amounts at the scenario's p/l).
+
+The items are assembled with array operations over the dataset's line table
+(`portfolio.linetable`): every variant's yearly amounts on the horizon (price conversion, year
+alignment, permanent changes carried on) and its sums per pool category and udvalg, the same
+numbers as `flows.variant_flows` gives line by line, without a Python loop per line.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +13,17 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from ..figures import own_figures
-from ..flows import variant_flows
-from ..model import INNOVATION_POOL, Block, DataSet, Styring
+import numpy as np
+
+from .. import linetable
+from ..flows import Alignment
+from ..model import DataSet, Styring
 from ..prices import PriceIndexError
 from ..scenario import Scenario, ScenarioError, flow_settings
-from .instance import Instance, Item, ObjectiveSpec, Rules
+from .instance import Arrays, Instance, Item, ObjectiveSpec, Rules, gc_paused, row_sums
 from .rules import PartySpec, PoolSpec, TargetSpec
+
+_ZERO_TOL = 1e-12  # a per-name row whose amounts are all within this of 0 is left out (`Item.invest_by`)
 
 
 @dataclass(frozen=True)
@@ -33,10 +43,13 @@ class InstanceCache:
     def __init__(self, ds: DataSet, max_entries: int = 32) -> None:
         self.ds = ds
         self.max_entries = max_entries
-        self._items: OrderedDict[_ItemKey, tuple[Item, ...]] = OrderedDict()
+        self._items: OrderedDict[_ItemKey, _Built] = OrderedDict()
         self._lock = threading.Lock()  # the dashboard may solve from several sessions at once
 
     def items(self, scenario: Scenario) -> tuple[Item, ...]:
+        return self.items_and_arrays(scenario)[0]
+
+    def items_and_arrays(self, scenario: Scenario) -> _Built:
         key = _ItemKey(flow=(scenario.base_year, scenario.horizon, scenario.alignment, scenario.extend_permanent,
                              tuple(sorted(scenario.price_index.items()))),
                        pool_covers=tuple(scenario.pool_covers), catalogues=tuple(scenario.catalogues))
@@ -45,66 +58,182 @@ class InstanceCache:
             if hit is not None:
                 self._items.move_to_end(key)
                 return hit
-        items = _build_items(self.ds, scenario)
+        built = _build_items(self.ds, scenario)
         with self._lock:
-            self._items[key] = items
+            self._items[key] = built
             while len(self._items) > self.max_entries:
                 self._items.popitem(last=False)
-        return items
+        return built
 
 
-def _build_items(ds: DataSet, scenario: Scenario) -> tuple[Item, ...]:
+def _factors(tab: linetable.LineTable, props: np.ndarray, ds: DataSet, scenario: Scenario) -> np.ndarray:
+    """The p/l factor of each proposal in `props` (1.0 at the base p/l); a missing index year raises
+    ScenarioError for the first proposal that needs it."""
     settings = flow_settings(ds, scenario)
-    years = scenario.years
-    covers = set(scenario.pool_covers)
-    items: list[Item] = []
-    for cat in ds.catalogues:
-        if cat.id not in scenario.catalogues:
+    index = settings.index
+    assert index is not None
+    base = scenario.base_year
+    by_pl: dict[int, float] = {}
+    for pl in dict.fromkeys(tab.prop_pl[props].tolist()):
+        if pl == base:
+            by_pl[pl] = 1.0
             continue
-        for p in cat.proposals:
-            requires = ds.required_by(p.key)
-            for v in p.variants:
-                try:
-                    fl = variant_flows(v, settings)
-                except PriceIndexError as e:
-                    raise ScenarioError(str(e)) from None
-                pool = dict.fromkeys(years, 0.0)
-                inv = dict.fromkeys(years, 0.0)
-                perm = dict.fromkeys(years, 0.0)
-                sav = dict.fromkeys(years, 0.0)
-                by_cat: dict[str, dict[int, float]] = {}
-                maal: dict[str, dict[int, float]] = {}
-                perm_by: dict[str, dict[int, float]] = {}
-                for line in fl.lines:
-                    ln = line.line
-                    cat = INNOVATION_POOL if ln.innovation else ln.styring.value
-                    for y, a in line.amounts.items():
-                        if ln.block == Block.IMPL:
-                            inv[y] += a
-                            by_cat.setdefault(cat, dict.fromkeys(years, 0.0))[y] += a
-                            if ln.styring in covers and not ln.innovation:
-                                pool[y] += a
-                        else:
-                            perm[y] += a
-                            perm_by.setdefault(ln.udvalg, dict.fromkeys(years, 0.0))[y] += a
-                            if ln.styring == Styring.SERVICE:
-                                maal.setdefault(ln.udvalg, dict.fromkeys(years, 0.0))[y] += a
-                            if a < 0:
-                                sav[y] += a
-                items.append(Item(
-                    key=p.key, variant=v.name, risk=p.risk.rank, payback=own_figures(ds, v).payback,
-                    pool_investment=tuple(pool[y] for y in years), investment=tuple(inv[y] for y in years),
-                    permanent=tuple(perm[y] for y in years), savings=tuple(sav[y] for y in years),
-                    invest_by=_by_name(by_cat, years), maaltal_by=_by_name(maal, years),
-                    permanent_by=_by_name(perm_by, years),
-                    requires=requires, title=p.title))
-    return tuple(items)
+        try:
+            by_pl[pl] = index.factor(pl, base)
+        except PriceIndexError as e:
+            raise ScenarioError(str(e)) from None
+    out = np.ones(len(tab.props))
+    for pl, f in by_pl.items():
+        out[tab.prop_pl == pl] = f
+    return out
 
 
-def _by_name(amounts: dict[str, dict[int, float]], years: tuple[int, ...]) -> tuple[tuple[str, tuple[float, ...]], ...]:
-    """(name, amounts per year) in name order, without the names whose amounts are all zero."""
-    return tuple((name, tuple(a[y] for y in years)) for name, a in sorted(amounts.items())
-                 if any(abs(a[y]) > 1e-12 for y in years))
+_Built = tuple[tuple[Item, ...], Arrays, dict[str, tuple[int, ...]]]  # the items, their arrays, `Instance.by_key`
+
+
+def default_cache(ds: DataSet) -> InstanceCache:
+    """The dataset's own instance cache (kept with the dataset), for callers that bring none: a
+    scenario solved again with other rules on the same catalogues and flow settings reuses its items."""
+    found = ds.memo.get(_CACHE_KEY)
+    if found is None:
+        found = ds.memo.setdefault(_CACHE_KEY, InstanceCache(ds, max_entries=4))
+    return found  # type: ignore[return-value]
+
+
+_CACHE_KEY = ("instance_cache",)
+
+
+def _build_items(ds: DataSet, scenario: Scenario) -> _Built:
+    with gc_paused():
+        return _built_items(ds, scenario)
+
+
+def _built_items(ds: DataSet, scenario: Scenario) -> _Built:
+    tab = linetable.table(ds)
+    years = scenario.years
+    n_years = len(years)
+    chosen_cats = [k for k, c in enumerate(tab.cat_ids) if c in scenario.catalogues]
+    prop_on = np.isin(tab.prop_cat, chosen_cats)
+    items_on = np.nonzero(prop_on[tab.item_prop])[0]
+    n = len(items_on)
+    if not n:
+        return (), Arrays.empty(n_years), {}
+    props = np.nonzero(prop_on)[0]
+    factor = _factors(tab, props, ds, scenario)
+    if scenario.alignment == Alignment.SHIFTED.value:
+        shift = scenario.horizon[0] - tab.prop_first
+    else:
+        shift = np.zeros(len(tab.props), dtype=np.int64)
+    # every line of the chosen proposals on the horizon (flows.variant_flows, vectorised)
+    lines = np.nonzero(prop_on[tab.line_prop])[0]
+    lp = tab.line_prop[lines]
+    yr = np.array(years, dtype=np.int64)
+    col = yr[None, :] - shift[lp][:, None] - tab.y0
+    span = tab.amounts.shape[1]
+    inside = (col >= 0) & (col < span)
+    colc = np.clip(col, 0, span - 1)
+    rows = lines[:, None]
+    stated = inside & tab.present[rows, colc]
+    f = factor[lp][:, None]
+    last = tab.amounts[lines, tab.prop_last[lp] - tab.y0][:, None]
+    varig = ~tab.line_impl[lines]
+    carried = (~stated & varig[:, None] & bool(scenario.extend_permanent)
+               & (yr[None, :] > (tab.prop_last[lp] + shift[lp])[:, None]))
+    flows = np.where(stated, tab.amounts[rows, colc] * f, np.where(carried, last * f, 0.0))
+    # the memberships of the chosen variants, renumbered
+    new_item = np.full(len(tab.item_prop), -1, dtype=np.int64)
+    new_item[items_on] = np.arange(n)
+    pos = np.full(len(tab.line_prop), -1, dtype=np.int64)
+    pos[lines] = np.arange(len(lines))
+    keep = new_item[tab.pair_item] >= 0
+    pi = new_item[tab.pair_item[keep]]
+    pl_ = tab.pair_line[keep]
+    a = flows[pos[pl_]]
+    impl = tab.line_impl[pl_]
+    styr = tab.line_styring[pl_]
+    innov = tab.line_innovation[pl_]
+    covers = np.array([linetable.STYRINGS.index(s) for s in scenario.pool_covers], dtype=np.int64)
+    covered = impl & np.isin(styr, covers) & ~innov
+
+    def summed(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+        out = np.zeros((n, n_years))
+        np.add.at(out, pi[mask], values[mask])
+        return out
+
+    inv = summed(impl, a)
+    pool = summed(covered, a)
+    perm = summed(~impl, a)
+    sav = summed(~impl, np.where(a < 0, a, 0.0))
+    n_cat = len(linetable.CATEGORIES)
+    by_cat = np.zeros((n, n_cat, n_years))
+    np.add.at(by_cat, (pi[impl], tab.line_category[pl_][impl]), a[impl])
+    udv = tab.line_udvalg[pl_]
+    used = np.unique(udv)
+    u_names = tuple(tab.udvalg[u] for u in used.tolist())
+    u_col = np.searchsorted(used, udv)
+    by_perm = np.zeros((n, len(used), n_years))
+    np.add.at(by_perm, (pi[~impl], u_col[~impl]), a[~impl])
+    service = ~impl & (styr == linetable.SERVICE)
+    by_maal = np.zeros((n, len(used), n_years))
+    np.add.at(by_maal, (pi[service], u_col[service]), a[service])
+
+    inv_t = list(map(tuple, inv.tolist()))
+    pool_t = list(map(tuple, pool.tolist()))
+    perm_t = list(map(tuple, perm.tolist()))
+    sav_t = list(map(tuple, sav.tolist()))
+    invest_by = _named(by_cat, linetable.CATEGORIES, inv, inv_t)
+    maaltal_by = _named(by_maal, u_names, perm, perm_t)
+    permanent_by = _named(by_perm, u_names, perm, perm_t)
+    iprop = tab.item_prop[items_on].tolist()
+    variants = [tab.item_variant[i] for i in items_on.tolist()]
+    payback = [tab.item_payback[i] for i in items_on.tolist()]
+    risk = tab.prop_risk[tab.item_prop[items_on]]
+    risk_l = risk.tolist()
+    props_t = tab.props
+    requires = tab.prop_requires
+    # the items, made as `Item(...)` would make them, without its per-field checks of a frozen
+    # dataclass (every field set, in its order)
+    new = object.__new__
+    put = object.__setattr__
+    items = []
+    for k in range(n):
+        p = props_t[iprop[k]]
+        it = new(Item)
+        put(it, "__dict__", {"key": p.key, "variant": variants[k], "risk": risk_l[k], "payback": payback[k],
+                             "pool_investment": pool_t[k], "investment": inv_t[k], "permanent": perm_t[k],
+                             "savings": sav_t[k], "requires": requires[iprop[k]], "title": p.title,
+                             "invest_by": invest_by[k], "maaltal_by": maaltal_by[k],
+                             "permanent_by": permanent_by[k]})
+        items.append(it)
+    arrays = Arrays(pool_investment=pool, investment=inv, permanent=perm, savings=sav, risk=risk,
+                    payback=np.array([np.nan if b is None else b for b in payback], dtype=float),
+                    pool_total=row_sums(pool))
+    # Instance.by_key: a proposal's variants are consecutive items
+    first = np.nonzero(np.diff(np.asarray(iprop), prepend=-1))[0].tolist()
+    ends = [*first[1:], n]
+    by_key = {props_t[iprop[a]].key: tuple(range(a, b)) for a, b in zip(first, ends, strict=True)}
+    return tuple(items), arrays, by_key
+
+
+def _named(by: np.ndarray, names: tuple[str, ...], total: np.ndarray,
+           total_t: list[tuple[float, ...]]) -> list[tuple[tuple[str, tuple[float, ...]], ...]]:
+    """Per item: (name, amounts per year) for every name with an amount, in name order (as
+    `Item.invest_by`); a single name whose amounts are the item's total shares its tuple."""
+    n = by.shape[0]
+    out: list[tuple[tuple[str, tuple[float, ...]], ...]] = [()] * n
+    if not by.shape[1]:
+        return out
+    has = np.any(np.abs(by) > _ZERO_TOL, axis=2)
+    count = has.sum(axis=1)
+    one = np.nonzero(count == 1)[0]
+    if len(one):
+        c1 = has[one].argmax(axis=1)
+        same = np.all(by[one, c1] == total[one], axis=1)
+        for i, c, s in zip(one.tolist(), c1.tolist(), same.tolist(), strict=True):
+            out[i] = ((names[c], total_t[i] if s else tuple(by[i, c].tolist())),)
+    for i in np.nonzero(count > 1)[0].tolist():
+        out[i] = tuple((names[c], tuple(by[i, c].tolist())) for c in np.nonzero(has[i])[0].tolist())
+    return out
 
 
 def scenario_rules(scenario: Scenario) -> Rules:
@@ -152,6 +281,11 @@ def scenario_objective(scenario: Scenario) -> ObjectiveSpec:
 def build_instance(ds: DataSet, scenario: Scenario, cache: InstanceCache | None = None) -> Instance:
     """The instance of a scenario. Validates the scenario against the dataset (ScenarioError)."""
     scenario.validate_for(ds)
-    items = cache.items(scenario) if cache is not None and cache.ds is ds else _build_items(ds, scenario)
-    return Instance(years=scenario.years, items=items, rules=scenario_rules(scenario),
-                    objective=scenario_objective(scenario), base_year=scenario.base_year)
+    items, arrays, by_key = (cache.items_and_arrays(scenario) if cache is not None and cache.ds is ds
+                             else _build_items(ds, scenario))
+    inst = Instance(years=scenario.years, items=items, rules=scenario_rules(scenario),
+                    objective=scenario_objective(scenario), base_year=scenario.base_year,
+                    trusted=linetable.table(ds).unique_keys)
+    inst.__dict__["arrays"] = arrays  # the items' numbers as arrays, already built (`Instance.arrays`)
+    inst.__dict__["by_key"] = by_key  # `Instance.by_key`, already built
+    return inst

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import gc
 import math
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+import sys
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import InitVar, dataclass, field
 from functools import cached_property
 from typing import Literal
+
+import numpy as np
 
 from .. import fmt
 from ..figures import npv
@@ -14,7 +19,8 @@ from ..model import variant_label
 from ..scenario import MINIMISED_OBJECTIVES, OBJECTIVE_LABELS
 from .rules import RISK_NAMES, PartySpec, PoolSpec, Rule, TargetSpec, active_rules, excluded_by
 
-Status = Literal["optimal", "infeasible", "time_limit"]
+# "within_gap": stopped at the scenario's allowed relative gap (`Scenario.mip_gap`), not proven optimal
+Status = Literal["optimal", "within_gap", "infeasible", "time_limit"]
 ObjectiveKind = Literal["net", "permanent", "annual", "npv", "min_pool"]
 _EPS = 1e-9
 SOLVER_LABELS = {"highs": "HiGHS", "cbc": "CBC"}  # the solvers by their own names, for people
@@ -132,6 +138,91 @@ def item_value(item: Item, spec: ObjectiveSpec) -> float:
     raise ValueError(f"unknown objective {spec.kind!r}")
 
 
+@dataclass(frozen=True, eq=False)
+class Arrays:
+    """The items' numbers as arrays, one row per item (the same floats as the items' tuples)."""
+
+    pool_investment: np.ndarray  # (items, years)
+    investment: np.ndarray
+    permanent: np.ndarray
+    savings: np.ndarray  # zeros where an item has no savings
+    risk: np.ndarray  # (items,) Risk.rank
+    payback: np.ndarray  # (items,) years, nan: never within the table
+    pool_total: np.ndarray  # (items,) `Item.pool_total`
+
+    @staticmethod
+    def empty(n_years: int) -> Arrays:
+        z = np.zeros((0, n_years))
+        return Arrays(z, z, z, z, np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0))
+
+    @staticmethod
+    def of(items: Sequence[Item], n_years: int) -> Arrays:
+        if not items:
+            return Arrays.empty(n_years)
+        zero = (0.0,) * n_years
+        return Arrays(
+            pool_investment=np.array([it.pool_investment for it in items], dtype=float),
+            investment=np.array([it.investment for it in items], dtype=float),
+            permanent=np.array([it.permanent for it in items], dtype=float),
+            savings=np.array([it.savings or zero for it in items], dtype=float),
+            risk=np.array([it.risk for it in items], dtype=np.int64),
+            payback=np.array([np.nan if it.payback is None else it.payback for it in items], dtype=float),
+            pool_total=np.array([it.pool_total for it in items], dtype=float))
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Collect no garbage while a block makes many small objects that all stay alive (the items,
+    the statuses): the collector would only walk them again and again."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def row_sums(m: np.ndarray) -> np.ndarray:
+    """Python's `sum` of each row, as an array: one addition at a time from 0.0 (Python 3.11's
+    `sum` of floats), or by `sum` itself where it is compensated (3.12 and later)."""
+    if sys.version_info >= (3, 12):
+        return np.array(list(map(sum, m.tolist())), dtype=float)
+    out = np.zeros(m.shape[0])
+    for k in range(m.shape[1]):
+        out += m[:, k]
+    return out
+
+
+def _values(inst: Instance) -> np.ndarray:
+    """`item_value` of every item, with array operations in the same order (elementwise products
+    and differences as in `item_value`, totals over years by Python's `sum`, the NPV's discounting
+    one year at a time as `figures.npv`), so each value is the same float."""
+    spec = inst.objective
+    n = len(inst.items)
+    if not n:
+        return np.zeros(0)
+    if spec.kind not in ("net", "permanent", "annual", "npv"):
+        return np.array([item_value(it, spec) for it in inst.items], dtype=float)
+    a = inst.arrays
+    h = np.array(spec.haircut, dtype=float)[a.risk]
+    perm = a.permanent - h[:, None] * a.savings
+    if spec.kind == "net":
+        return -(row_sums(perm) + row_sums(a.investment))
+    if spec.kind == "permanent":
+        return -row_sums(perm)
+    if spec.kind == "annual":
+        return -perm[:, -1]
+    net = perm + a.investment
+    value = np.zeros(n)
+    for k in range(net.shape[1]):
+        value += -net[:, k] / (1 + spec.discount_rate) ** k
+    tail = perm[:, -1]
+    for k in range(spec.npv_extra_years):
+        value += -tail / (1 + spec.discount_rate) ** (net.shape[1] + k)
+    return value
+
+
 @dataclass(frozen=True)
 class Rules:
     """The constraints of a scenario, each optional. Amounts in the instance's p/l."""
@@ -161,22 +252,28 @@ class Instance:
     rules: Rules = field(default_factory=Rules)
     objective: ObjectiveSpec = field(default_factory=ObjectiveSpec)
     base_year: int = 2020
+    # the builder's items are checked by construction (`build.build_instance`); not a field
+    trusted: InitVar[bool] = False
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, trusted: bool = False) -> None:
         n = len(self.years)
-        for it in self.items:
+        ranks = range(len(RISK_NAMES))
+        for it in () if trusted else self.items:
+            if (len(it.pool_investment) == n and len(it.investment) == n and len(it.permanent) == n
+                    and (not it.savings or len(it.savings) == n) and it.risk in ranks):
+                continue
             for name in ("pool_investment", "investment", "permanent"):
                 if len(getattr(it, name)) != n:
                     raise ValueError(f"{it.label}: {name} has {len(getattr(it, name))} years, expected {n}")
             if it.savings and len(it.savings) != n:
                 raise ValueError(f"{it.label}: savings has {len(it.savings)} years, expected {n}")
-            if not 0 <= it.risk < len(RISK_NAMES):
-                raise ValueError(f"{it.label}: risk rank {it.risk}")
-        seen: set[tuple[str, str | None]] = set()
-        for it in self.items:
-            if (it.key, it.variant) in seen:
-                raise ValueError(f"{it.label} appears twice")
-            seen.add((it.key, it.variant))
+            raise ValueError(f"{it.label}: risk rank {it.risk}")
+        if not trusted and len({(it.key, it.variant) for it in self.items}) != len(self.items):
+            seen: set[tuple[str, str | None]] = set()
+            for it in self.items:
+                if (it.key, it.variant) in seen:
+                    raise ValueError(f"{it.label} appears twice")
+                seen.add((it.key, it.variant))
         for y, _ in self.rules.pool_per_year:
             if y not in self.years:
                 raise ValueError(f"pool year {y} outside the horizon")
@@ -195,7 +292,18 @@ class Instance:
 
     @cached_property
     def values(self) -> tuple[float, ...]:
-        return tuple(item_value(it, self.objective) for it in self.items)
+        """Each item's objective coefficient (`item_value`)."""
+        return tuple(self.value_array.tolist())
+
+    @cached_property
+    def value_array(self) -> np.ndarray:
+        """`values` as an array, computed for every item at once (the same numbers as `item_value`)."""
+        return _values(self)
+
+    @cached_property
+    def arrays(self) -> Arrays:
+        """The items' amounts as arrays (the builder sets it; else derived from the items)."""
+        return Arrays.of(self.items, len(self.years))
 
     @cached_property
     def by_key(self) -> dict[str, tuple[int, ...]]:

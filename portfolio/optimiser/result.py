@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from .. import fmt
 from ..model import variant_label
 from ..scenario import MINIMISED_OBJECTIVES
-from .instance import _EPS, Instance, Item, Status
+from .instance import _EPS, Instance, Item, Status, gc_paused
 from .milp import RawSolution
 from .rules import BY_KIND, RISK_NAMES, Rule, rule_label, violations
 
@@ -130,6 +132,12 @@ class Result:
     base_year: int = 0
     objective_kind: str = "net"
     rule_figures: tuple[RuleFigure, ...] = ()  # every active rule on an amount, with the portfolio's value
+    # the proven bound on the objective, in the sense of `objective` (maximised: bound >= objective;
+    # the best portfolio there is lies between the two), and the remaining relative gap
+    # (bound - objective) / max(|objective|, |bound|): 0 when proven optimal; None when unknown
+    bound: float | None = None
+    gap: float | None = None
+    mip_gap: float = 0.0  # the relative gap the solve was allowed to stop at (`Scenario.mip_gap`)
 
     @property
     def unit(self) -> str:
@@ -144,8 +152,34 @@ class Result:
         return -self.objective if self.objective_kind in MINIMISED_OBJECTIVES else self.objective
 
     @property
+    def reported_bound(self) -> float | None:
+        """`bound` as `--json` reports it, in the sign of `reported_objective` (for min_pool a
+        lower bound on the pool needed, else an upper bound on the savings)."""
+        if self.bound is None:
+            return None
+        return -self.bound if self.objective_kind in MINIMISED_OBJECTIVES else self.bound
+
+    @property
     def solved(self) -> bool:
         return self.objective is not None
+
+    @property
+    def proven_optimal(self) -> bool:
+        return self.status == "optimal"
+
+    def gap_text(self) -> str | None:
+        """In Danish, how far the portfolio may be from the best one when it is not proven optimal
+        (None when it is, or when nothing is known): the dashboard shows it beside the key figures,
+        the CLI under its status."""
+        if not self.solved or self.status == "optimal" or self.gap is None or self.bound is None:
+            return None
+        limit = f"grænse for målværdien: {fmt.mio(fmt.shown_objective(self.bound), 1)}"
+        if self.status == "within_gap":
+            return (f"Ikke bevist optimal: optimeringen stoppede ved den tilladte afstand til optimum "
+                    f"({fmt.tal_exact(100 * self.mip_gap)} %). Den bedst mulige portefølje er højst {fmt.pct(self.gap, 2)} "
+                    f"bedre end denne ({limit}).")
+        return (f"Ikke bevist optimal: tidsgrænsen blev nået. Den bedst mulige portefølje er højst "
+                f"{fmt.pct(self.gap, 2)} bedre end denne ({limit}).")
 
     def status_of(self, key: str, variant: str | None = None) -> ItemStatus:
         for s in self.statuses:
@@ -187,6 +221,9 @@ class Result:
                            "relax": list(c.relax)} for c in self.conflicts],
             "repairs": [r.to_json() for r in self.repairs],
             "rules": [f.to_json() for f in self.rule_figures],
+            "bound": fmt.json_number(self.reported_bound),
+            "gap": None if self.gap is None else round(self.gap, 9),
+            "mip_gap": self.mip_gap,
         }
 
 
@@ -203,37 +240,57 @@ def _rule_json(r: Rule) -> dict[str, Any]:
 
 def _statuses(inst: Instance, chosen: frozenset[int] | None, status: Status) -> tuple[ItemStatus, ...]:
     r = inst.rules
+    items = inst.items
     forced_in, forced_out = set(r.force_in), set(r.force_out)
     pinned = dict(r.pinned)
-    chosen_keys = {inst.items[i].key: inst.items[i] for i in chosen} if chosen is not None else {}
-    risk_rule = Rule("max_risk")
-    payback_rule = Rule("max_payback")
-    risk_out = inst.excluded_by(risk_rule)
-    payback_out = inst.excluded_by(payback_rule)
+    chosen_keys = {items[i].key: items[i] for i in chosen} if chosen is not None else {}
+    risk_out = inst.excluded_by(Rule("max_risk"))
+    payback_out = inst.excluded_by(Rule("max_payback"))
+    too_big = _never_fits_mask(inst).tolist() if chosen is not None else None
+    values = inst.value_array.tolist()
+    # the items no rule names (not forced, pinned, excluded, requiring another or one of several
+    # variants): chosen or left out, said without the questions below
+    named = set(forced_in) | set(forced_out) | set(pinned)
+    plain = [chosen is not None and not it.requires and it.key not in named for it in items]
+    for idx in inst.by_key.values():
+        if len(idx) > 1:
+            for i in idx:
+                plain[i] = False
+    for i in risk_out | payback_out:
+        plain[i] = False
+    S = ItemStatus
+    new, put = object.__new__, object.__setattr__
     out = []
-    for i, it in enumerate(inst.items):
-        def st(code: Code, reason: str, it: Item = it) -> ItemStatus:
-            return ItemStatus(it.key, it.variant, code, reason)
-
-        if chosen is not None and i in chosen:
-            if it.key in forced_in:
-                out.append(st(Code.FORCED_IN, "Tvunget med"))
-            else:
-                out.append(st(Code.CHOSEN, "Valgt af optimeringen"))
+    chosen_code, chosen_text = Code.CHOSEN, "Valgt af optimeringen"
+    left_code, left_text = Code.LEFT_OUT, "Fravalgt af optimeringen: puljen og reglerne giver mere ved andre forslag"
+    for i, it in enumerate(items):
+        key, variant = it.key, it.variant
+        if plain[i] and (i in chosen or (values[i] > _EPS and not too_big[i])):  # type: ignore[operator, index]
+            st = new(S)  # as S(key, variant, code, reason), without a frozen dataclass's per-field checks
+            put(st, "__dict__", {"key": key, "variant": variant, "code": chosen_code, "reason": chosen_text}
+                if i in chosen else  # type: ignore[operator]
+                {"key": key, "variant": variant, "code": left_code, "reason": left_text})
+            out.append(st)
             continue
-        if it.key in forced_out:
-            out.append(st(Code.FORCED_OUT, "Tvunget fra"))
-        elif it.key in pinned and it.variant != pinned[it.key]:
-            out.append(st(Code.OTHER_VARIANT, f"{it.key} er låst til varianten {pinned[it.key]}"))
+        if chosen is not None and i in chosen:
+            if key in forced_in:
+                out.append(S(key, variant, Code.FORCED_IN, "Tvunget med"))
+            else:
+                out.append(S(key, variant, Code.CHOSEN, "Valgt af optimeringen"))
+            continue
+        if key in forced_out:
+            out.append(S(key, variant, Code.FORCED_OUT, "Tvunget fra"))
+        elif key in pinned and variant != pinned[key]:
+            out.append(S(key, variant, Code.OTHER_VARIANT, f"{key} er låst til varianten {pinned[key]}"))
         elif i in risk_out:
-            out.append(st(Code.RISK, f"Udelukket af risikoreglen: risiko {it.risk_name} er over den højeste "
-                                     f"tilladte ({RISK_NAMES[r.max_risk or 0]})"))
+            out.append(S(key, variant, Code.RISK, f"Udelukket af risikoreglen: risiko {it.risk_name} er over den "
+                                                  f"højeste tilladte ({RISK_NAMES[r.max_risk or 0]})"))
         elif i in payback_out:
             if it.payback is None:
                 why = "tilbagebetaler ikke investeringen inden for forslagets tabel"
             else:
                 why = f"tilbagebetalingstid {fmt.years_text(it.payback)} er over grænsen på {fmt.years_text(r.max_payback)}"
-            out.append(st(Code.PAYBACK, f"Udelukket af tilbagebetalingsreglen: {why}"))
+            out.append(S(key, variant, Code.PAYBACK, f"Udelukket af tilbagebetalingsreglen: {why}"))
         elif chosen is not None and r.dependencies and (miss := [k for k in it.requires if k not in chosen_keys]):
             parts = []
             for k in miss:
@@ -243,26 +300,36 @@ def _statuses(inst: Instance, chosen: frozenset[int] | None, status: Status) -> 
                     parts.append(f"{k}, som er tvunget fra")
                 else:
                     parts.append(f"{k}, som ikke er valgt")
-            out.append(st(Code.DEPENDENCY, "Kræver " + " og ".join(parts)))
-        elif chosen is not None and it.key in chosen_keys:
-            other = chosen_keys[it.key]
-            out.append(st(Code.OTHER_VARIANT, f"Varianten {other.variant} er valgt i stedet"))
-        elif chosen is not None and (why := _never_fits(inst, it)):
-            out.append(st(Code.TOO_BIG, why))
+            out.append(S(key, variant, Code.DEPENDENCY, "Kræver " + " og ".join(parts)))
+        elif chosen is not None and key in chosen_keys:
+            out.append(S(key, variant, Code.OTHER_VARIANT, f"Varianten {chosen_keys[key].variant} er valgt i stedet"))
+        elif too_big is not None and too_big[i] and (why := _never_fits(inst, it)):
+            out.append(S(key, variant, Code.TOO_BIG, why))
         elif chosen is not None:
-            if inst.values[i] <= _EPS:
-                out.append(st(Code.LEFT_OUT, "Fravalgt af optimeringen: forbedrer ikke målet (bidrag til "
-                                             f"nettoeffekten {fmt.mio(fmt.shown_objective(inst.values[i]), 2)}, "
-                                             f"{inst.base_year} p/l)"))
+            if values[i] <= _EPS:
+                out.append(S(key, variant, Code.LEFT_OUT, "Fravalgt af optimeringen: forbedrer ikke målet (bidrag til "
+                                                          f"nettoeffekten {fmt.mio(fmt.shown_objective(values[i]), 2)}, "
+                                                          f"{inst.base_year} p/l)"))
             else:
-                out.append(st(Code.LEFT_OUT, "Fravalgt af optimeringen: puljen og reglerne giver mere ved "
-                                             "andre forslag"))
+                out.append(S(key, variant, left_code, left_text))
         elif status == "infeasible":
-            why = "Tvunget med, men" if it.key in forced_in else "Ingen løsning:"
-            out.append(st(Code.NO_SOLUTION, f"{why} reglerne kan ikke overholdes samtidig"))
+            why = "Tvunget med, men" if key in forced_in else "Ingen løsning:"
+            out.append(S(key, variant, Code.NO_SOLUTION, f"{why} reglerne kan ikke overholdes samtidig"))
         else:
-            out.append(st(Code.NO_SOLUTION, "Tidsgrænsen blev nået, før en løsning blev fundet"))
+            out.append(S(key, variant, Code.NO_SOLUTION, "Tidsgrænsen blev nået, før en løsning blev fundet"))
     return tuple(out)
+
+
+def _never_fits_mask(inst: Instance) -> np.ndarray:
+    """The items `_never_fits` may find too big for the pool (in total or in a year), at once."""
+    r = inst.rules
+    a = inst.arrays
+    out = np.zeros(len(inst.items), dtype=bool)
+    if r.pool_total is not None:
+        out |= a.pool_total > r.pool_total + _EPS
+    for y, cap in r.pool_per_year:
+        out |= a.pool_investment[:, inst.years.index(y)] > cap + _EPS
+    return out
 
 
 def _never_fits(inst: Instance, it: Item) -> str | None:
@@ -280,42 +347,75 @@ def _never_fits(inst: Instance, it: Item) -> str | None:
     return None
 
 
+_PROVEN_ABS = 1e-6  # HiGHS's absolute gap (mip_abs_gap): closer than this, the optimum is proven
+
+
 def result_from(inst: Instance, raw: RawSolution, explanation: str | None = None,
                 conflicts: tuple[Conflict, ...] = (), seconds: float | None = None,
-                repairs: tuple[Repair, ...] = ()) -> Result:
-    """Turn a raw solution into a Result (figures per year, statuses)."""
+                repairs: tuple[Repair, ...] = (), mip_gap: float = 0.0) -> Result:
+    """Turn a raw solution into a Result (figures per year, statuses, the bound and the gap).
+
+    With `mip_gap` > 0 a solve the solver calls optimal may have stopped at that relative gap:
+    unless its bound equals its objective, its status is "within_gap" (not proven optimal)."""
     years = inst.years
     chosen = None if raw.chosen is None else frozenset(raw.chosen)
+    status = raw.status
+    bound = gap = None
     if chosen is not None:
-        sel = sorted(chosen)
-        inv = {y: math.fsum(inst.items[i].investment[n] for i in sel) for n, y in enumerate(years)}
-        perm = {y: math.fsum(inst.items[i].permanent[n] for i in sel) for n, y in enumerate(years)}
-        pool = {y: math.fsum(inst.items[i].pool_investment[n] for i in sel) for n, y in enumerate(years)}
+        a = inst.arrays
+        sel = np.array(sorted(chosen), dtype=np.int64)
+
+        def total(m: np.ndarray, n: int) -> float:
+            return math.fsum(m[sel, n].tolist())
+
+        inv = {y: total(a.investment, n) for n, y in enumerate(years)}
+        perm = {y: total(a.permanent, n) for n, y in enumerate(years)}
+        pool = {y: total(a.pool_investment, n) for n, y in enumerate(years)}
         net = {y: perm[y] + inv[y] for y in years}
-        objective: float | None = math.fsum(inst.values[i] for i in sel)
-        selected = tuple((inst.items[i].key, inst.items[i].variant) for i in sel)
+        objective: float | None = math.fsum(inst.value_array[sel].tolist())
+        selected = tuple((inst.items[i].key, inst.items[i].variant) for i in sel.tolist())
         pool_total = math.fsum(pool.values())
+        bound, gap, status = _bound_and_gap(objective, raw, mip_gap)
     else:
         inv, perm, pool, net = {}, {}, {}, {}
         objective, selected, pool_total = None, (), 0.0
-    return Result(status=raw.status, objective=objective, selected=selected, investment_by_year=inv,
+    with gc_paused():
+        statuses = _statuses(inst, chosen, raw.status)
+    return Result(status=status, objective=objective, selected=selected, investment_by_year=inv,
                   permanent_by_year=perm, net_by_year=net, pool_use_by_year=pool, pool_use_total=pool_total,
                   explanation=explanation, solver=raw.solver,
                   solve_seconds=raw.seconds if seconds is None else seconds,
-                  statuses=_statuses(inst, chosen, raw.status), conflicts=conflicts, repairs=repairs, years=years,
+                  statuses=statuses, conflicts=conflicts, repairs=repairs, years=years,
                   base_year=inst.base_year, objective_kind=inst.objective.kind,
-                  rule_figures=rule_figures(inst, raw.chosen) if raw.chosen is not None else ())
+                  rule_figures=rule_figures(inst, raw.chosen) if raw.chosen is not None else (),
+                  bound=bound, gap=gap, mip_gap=mip_gap)
+
+
+def _bound_and_gap(objective: float, raw: RawSolution, mip_gap: float) -> tuple[float | None, float | None, Status]:
+    """The proven bound (never below the objective), the relative gap and the status."""
+    if raw.status == "optimal" and (mip_gap <= 0 or raw.bound is None
+                                    or raw.bound - objective <= max(_PROVEN_ABS, 1e-9 * abs(objective))):
+        return objective, 0.0, "optimal"
+    if raw.bound is None or not math.isfinite(raw.bound):
+        return None, None, raw.status
+    bound = max(raw.bound, objective)
+    scale = max(abs(objective), abs(bound))
+    gap = (bound - objective) / scale if scale > 0 else 0.0
+    return bound, gap, "within_gap" if raw.status == "optimal" else raw.status
 
 
 def rule_figures(inst: Instance, chosen: Iterable[int]) -> tuple[RuleFigure, ...]:
     """Every active rule group that limits one amount (`RuleKind.bound`), with the selection's value."""
-    sel = sorted(set(chosen))
+    sel = np.array(sorted(set(chosen)), dtype=np.int64)
     out = []
     for rule in inst.all_rules():
-        b = BY_KIND[rule.kind].bound(inst, rule)
-        if b is not None:
-            out.append(RuleFigure(rule=rule, label=rule_label(inst, rule), value=math.fsum(b.coefs[i] for i in sel),
-                                  limit=b.limit, upper=b.upper))
+        kind = BY_KIND[rule.kind]
+        lim = kind.limit(inst, rule)
+        if lim is not None:
+            coefs = kind.coefs(inst, rule)
+            assert coefs is not None
+            out.append(RuleFigure(rule=rule, label=rule_label(inst, rule), value=math.fsum(coefs[sel].tolist()),
+                                  limit=lim[0], upper=lim[1]))
     return tuple(out)
 
 

@@ -46,6 +46,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
+import numpy as np
+
 from .. import fmt
 from ..model import Risk
 
@@ -153,6 +155,27 @@ def _row(terms: Sequence[tuple[int, float]], lo: float, hi: float) -> Row:
     return Row(tuple((i, c) for i, c in terms if abs(c) > _EPS), lo, hi)
 
 
+@dataclass(frozen=True, eq=False)
+class SparseRow:
+    """A `Row` as arrays: lo ≤ Σ value[k] · x_index[k] ≤ hi, in the row's term order."""
+
+    index: np.ndarray  # int32
+    value: np.ndarray  # float
+    lo: float
+    hi: float
+
+    @staticmethod
+    def of(row: Row) -> SparseRow:
+        return SparseRow(np.array([i for i, _ in row.terms], dtype=np.int32),
+                         np.array([c for _, c in row.terms], dtype=float), row.lo, row.hi)
+
+    @staticmethod
+    def of_coefs(coefs: np.ndarray, lo: float, hi: float) -> SparseRow:
+        """The row of per-item coefficients, without the terms `_row` leaves out (|c| ≤ 1e-9)."""
+        index = np.nonzero(np.abs(coefs) > _EPS)[0].astype(np.int32)
+        return SparseRow(index, coefs[index], lo, hi)
+
+
 @dataclass(frozen=True)
 class Bound:
     """A group that is one movable limit on one amount: Σ coefs·x ≤ limit (`upper`) or ≥ limit."""
@@ -239,6 +262,21 @@ class RuleKind:
         """The group's linear rows (a bound's one row by default)."""
         b = self.bound(inst, rule)
         return [] if b is None else [b.row]
+
+    def coefs(self, inst: Instance, rule: Rule) -> np.ndarray | None:
+        """The bound's coefficients as an array, one per item (None for a kind without a bound).
+        Kinds on the pool override it with array operations."""
+        b = self.bound(inst, rule)
+        return None if b is None else np.asarray(b.coefs, dtype=float)
+
+    def sparse_rows(self, inst: Instance, rule: Rule) -> list[SparseRow]:
+        """The group's rows as arrays: the same rows as `rows` (kinds on the pool override it)."""
+        return [SparseRow.of(r) for r in self.rows(inst, rule)]
+
+    def limit(self, inst: Instance, rule: Rule) -> tuple[float, bool] | None:
+        """The bound's (limit, upper) without its coefficients (None for a kind without a bound)."""
+        b = self.bound(inst, rule)
+        return None if b is None else (b.limit, b.upper)
 
     def label(self, inst: Instance, rule: Rule) -> str:
         """The group named for a negotiator (Danish, lower case), e.g. "puljen i alt (5,0 mio. kr.)"."""
@@ -472,6 +510,13 @@ class RiskyShare(RuleKind):
         return [_row([(i, ((1.0 if it.risk >= RISKY_FROM else 0.0) - s) * it.pool_total)
                       for i, it in enumerate(inst.items)], -INF, 0.0)]
 
+    def sparse_rows(self, inst: Instance, rule: Rule) -> list[SparseRow]:
+        s = inst.rules.max_risky_share
+        if s is None:
+            return []
+        a = inst.arrays
+        return [SparseRow.of_coefs((np.where(a.risk >= RISKY_FROM, 1.0, 0.0) - s) * a.pool_total, -INF, 0.0)]
+
     def without(self, rules: Rules, rule: Rule) -> Rules:
         return replace(rules, max_risky_share=None)
 
@@ -520,7 +565,8 @@ class MaxPayback(RuleKind):
         limit = inst.rules.max_payback
         if limit is None:
             return frozenset()
-        return frozenset(i for i, it in enumerate(inst.items) if it.payback is None or it.payback > limit)
+        p = inst.arrays.payback
+        return frozenset(np.nonzero(np.isnan(p) | (p > limit))[0].tolist())
 
     def without(self, rules: Rules, rule: Rule) -> Rules:
         return replace(rules, max_payback=None)
@@ -567,7 +613,7 @@ class MaxRisk(RuleKind):
         limit = inst.rules.max_risk
         if limit is None:
             return frozenset()
-        return frozenset(i for i, it in enumerate(inst.items) if it.risk > limit)
+        return frozenset(np.nonzero(inst.arrays.risk > limit)[0].tolist())
 
     def without(self, rules: Rules, rule: Rule) -> Rules:
         return replace(rules, max_risk=None)
@@ -895,6 +941,15 @@ class PoolYear(RuleKind):
         n = inst.years.index(rule.year)
         return Bound(tuple(it.pool_investment[n] for it in inst.items), inst.pool_year_amount(rule.year), True)
 
+    def coefs(self, inst: Instance, rule: Rule) -> np.ndarray | None:
+        return inst.arrays.pool_investment[:, inst.years.index(rule.year)]
+
+    def limit(self, inst: Instance, rule: Rule) -> tuple[float, bool] | None:
+        return inst.pool_year_amount(rule.year), True
+
+    def sparse_rows(self, inst: Instance, rule: Rule) -> list[SparseRow]:
+        return [SparseRow.of_coefs(self.coefs(inst, rule), -INF, inst.pool_year_amount(rule.year))]
+
     def without(self, rules: Rules, rule: Rule) -> Rules:
         return replace(rules, pool_per_year=tuple((y, v) for y, v in rules.pool_per_year if y != rule.year))
 
@@ -925,6 +980,15 @@ class PoolTotal(RuleKind):
 
     def bound(self, inst: Instance, rule: Rule) -> Bound | None:
         return Bound(tuple(it.pool_total for it in inst.items), inst.rules.pool_total or 0.0, True)
+
+    def coefs(self, inst: Instance, rule: Rule) -> np.ndarray | None:
+        return inst.arrays.pool_total
+
+    def limit(self, inst: Instance, rule: Rule) -> tuple[float, bool] | None:
+        return inst.rules.pool_total or 0.0, True
+
+    def sparse_rows(self, inst: Instance, rule: Rule) -> list[SparseRow]:
+        return [SparseRow.of_coefs(inst.arrays.pool_total, -INF, inst.rules.pool_total or 0.0)]
 
     def without(self, rules: Rules, rule: Rule) -> Rules:
         return replace(rules, pool_total=None)
@@ -1042,6 +1106,15 @@ class PartyMaxPool(RuleKind):
 
     def bound(self, inst: Instance, rule: Rule) -> Bound | None:
         return Bound(tuple(it.pool_total for it in inst.items), _party(inst.rules, rule.other).max_pool or 0.0, True)
+
+    def coefs(self, inst: Instance, rule: Rule) -> np.ndarray | None:
+        return inst.arrays.pool_total
+
+    def limit(self, inst: Instance, rule: Rule) -> tuple[float, bool] | None:
+        return _party(inst.rules, rule.other).max_pool or 0.0, True
+
+    def sparse_rows(self, inst: Instance, rule: Rule) -> list[SparseRow]:
+        return [SparseRow.of_coefs(inst.arrays.pool_total, -INF, _party(inst.rules, rule.other).max_pool or 0.0)]
 
     def without(self, rules: Rules, rule: Rule) -> Rules:
         return _replace_party(rules, rule.other, max_pool=None)
@@ -1161,6 +1234,11 @@ def excluded_by(inst: Instance, rule: Rule) -> frozenset[int]:
 
 def rows_of(inst: Instance, rule: Rule) -> list[Row]:
     return BY_KIND[rule.kind].rows(inst, rule)
+
+
+def sparse_rows_of(inst: Instance, rule: Rule) -> list[SparseRow]:
+    """`rows_of` as arrays (the same rows, terms and bounds)."""
+    return BY_KIND[rule.kind].sparse_rows(inst, rule)
 
 
 def rule_label(inst: Instance, rule: Rule) -> str:
