@@ -1,7 +1,11 @@
 """Near-optimal alternatives: is the optimum unique, and which other portfolios come close?
 
-`alternatives(ds, scenario, k, tolerance)` finds the optimum and then, one solve at a time, the
-best portfolio that differs from every one found so far: a no-good cut on the 0/1 variables
+`alternatives(ds, scenario, k, tolerance)` finds the optimum and the k best other portfolios. When
+an exact engine of `optimiser.enumeration` applies (the usual case on a real catalogue), the
+admissible portfolios with an objective of at least the tolerance's floor are listed at once
+(partial portfolios that cannot reach the floor are pruned), and the alternatives are the best of
+them, by value. Otherwise, one solve at a time, the best portfolio that differs from every one
+found so far: a no-good cut on the 0/1 variables
 (at least one variant must change) is added to one reusable HiGHS model after each solve, so the
 portfolios come out best first, all different and all satisfying the scenario's rules. The search
 stops after k alternatives or at the first portfolio below optimum - tolerance * |optimum|.
@@ -16,7 +20,9 @@ the alternative. They are computed: start by forcing the proposals where the alt
 from the optimum; while some other portfolio still beats the alternative or comes within
 1e-6 * max(1, |objective|) of it under those forces (the best portfolio other than the
 alternative, found with a no-good cut), also force the proposals where that portfolio differs.
-The forces added are few (usually the added and removed proposals).
+The forces added are few (usually the added and removed proposals). With the listed portfolios,
+the best other portfolio under the forces is read off the same list (every portfolio that could
+beat or tie an alternative is in it).
 """
 
 from __future__ import annotations
@@ -128,10 +134,21 @@ def _with_forces(rules: Rules, f_in: list[str], f_out: list[str], pins: dict[str
 
 
 def alternatives_of(inst: Instance, k: int = 5, tolerance: float = 0.02, *,
-                    time_limit: float = 10.0) -> Alternatives:
-    """The optimum of `inst` and up to k different portfolios within the tolerance, best first."""
+                    time_limit: float = 10.0, engine: str = "auto") -> Alternatives:
+    """The optimum of `inst` and up to k different portfolios within the tolerance, best first.
+    `engine`: "enumeration" (the admissible portfolios within the tolerance listed by
+    `optimiser.enumeration`, exact), "milp" (no-good cuts on one reusable HiGHS model) or "auto"
+    (the enumeration when it fits its bound, else the MILP)."""
     if k < 0 or not (tolerance >= 0):
         raise ValueError("k and tolerance must be non-negative")
+    if engine not in ("auto", "enumeration", "milp"):
+        raise ValueError(f"unknown engine {engine!r}")
+    if engine != "milp":
+        found = _by_enumeration(inst, k, tolerance)
+        if found is not None:
+            return found
+        if engine == "enumeration":
+            raise ValueError("too many admissible portfolios to enumerate")
     t0 = time.perf_counter()
     values = inst.values
     model = ReusableModel(inst, time_limit=time_limit)
@@ -179,6 +196,130 @@ def alternatives_of(inst: Instance, k: int = 5, tolerance: float = 0.02, *,
     return Alternatives(optimum=opt, unique=unique, items=tuple(items), tolerance=tolerance, status=status,
                         selected=tuple((inst.items[i].key, inst.items[i].variant) for i in best),
                         seconds=time.perf_counter() - t0)
+
+
+def _by_enumeration(inst: Instance, k: int, tolerance: float) -> Alternatives | None:
+    """The alternatives from the admissible portfolios with an objective of at least the floor
+    (`enumeration.admissible` with a floor): the optimum, the k best others, and each one's forces
+    by the same rule as `_Delta.forces`, the best other portfolio under the forces read off the same
+    list (every portfolio that could beat or tie an alternative is in it). None: too many."""
+    import numpy as np  # noqa: PLC0415
+
+    from .optimiser import enumeration as en  # noqa: PLC0415
+
+    t0 = time.perf_counter()
+    setup = en.Setup.of(inst)
+    if not setup.ok:
+        return None
+    values = inst.values
+    eng = en.engine_for(inst, en.DEFAULT_LIMIT, setup)
+    if eng is None:
+        return None
+    top = eng.best(values)
+    if top is None:
+        return Alternatives(optimum=None, unique=False, items=(), tolerance=tolerance, status="infeasible",
+                            seconds=time.perf_counter() - t0)
+    opt = math.fsum(values[i] for i in top[1])
+    floor = opt - tolerance * abs(opt) - 1e-9 * max(1.0, abs(opt))
+    margin = 2 * UNIQUE_TOL * max(1.0, abs(opt), abs(floor))  # every tie of the uniqueness and the forces
+    low = min(floor, opt - UNIQUE_TOL) - margin
+    if isinstance(eng, en.Listed):  # every admissible portfolio is listed already
+        every = eng.adm
+        keep = every.values(values) >= low
+        near = en.Admissible(masks=every.masks[keep], n=every.n, key_masks=every.key_masks)
+    else:
+        near = en.admissible(inst, en.DEFAULT_LIMIT, setup, coefs=values, floor=low)
+    if near is None:
+        return None
+    vals = near.values(values)
+    best_mask = sum(1 << i for i in top[1])
+    order = [int(p) for p in np.argsort(-vals, kind="stable") if int(near.masks[p]) != best_mask]
+    unique = bool(not order or vals[order[0]] < opt - UNIQUE_TOL)
+    picked = [p for p in order if vals[p] >= floor][:k]
+    vals[picked] = [math.fsum(values[i] for i in near.items_of(p)) for p in picked]
+    best = tuple(sorted(top[1]))
+    opt_labels = _labels(inst, best)
+    items = []
+    for rank, p in enumerate(picked, start=1):
+        chosen = near.items_of(p)
+        labels = _labels(inst, chosen)
+        f_in, f_out, pins = _forces_listed(inst, near, vals, order, p, best)
+        gap = max(0.0, opt - float(vals[p]))
+        items.append(Alternative(
+            rank=rank, objective=float(vals[p]), gap=gap, gap_share=gap / abs(opt) if opt else 0.0,
+            selected=tuple((inst.items[i].key, inst.items[i].variant) for i in chosen),
+            added=tuple(x for x in labels if x not in opt_labels),
+            removed=tuple(x for x in opt_labels if x not in labels),
+            force_in=f_in, force_out=f_out, variants=pins))
+    return Alternatives(optimum=opt, unique=unique, items=tuple(items), tolerance=tolerance, status="optimal",
+                        selected=tuple((inst.items[i].key, inst.items[i].variant) for i in best),
+                        seconds=time.perf_counter() - t0)
+
+
+def _forces_listed(inst: Instance, near: object, vals: object, order: list[int], target_p: int,
+                   start: tuple[int, ...]) -> tuple[tuple[str, ...], tuple[str, ...], dict[str, str]]:
+    """`_Delta.forces` on the listed portfolios: the best other portfolio satisfying the forces is
+    the first in `order` (all portfolios but the optimum, best first; the optimum itself is
+    checked too) that holds them."""
+    import numpy as np  # noqa: PLC0415
+
+    rules = inst.rules
+    masks = near.masks  # type: ignore[attr-defined]
+    target = near.items_of(target_p)  # type: ignore[attr-defined]
+    value = float(vals[target_p])  # type: ignore[index]
+    margin = UNIQUE_TOL * max(1.0, abs(value))
+    want = {inst.items[i].key: i for i in target}
+    f_in: list[str] = []
+    f_out: list[str] = []
+    pins: dict[str, str] = {}
+    pinned = dict(rules.pinned)
+    key_mask = {k: sum(1 << i for i in idx) for k, idx in inst.by_key.items()}
+    start_mask = sum(1 << i for i in start)
+    candidates = np.array([p for p in order if p != target_p], dtype=np.int64)
+    cand_masks = masks[candidates] if len(candidates) else np.zeros(0, dtype=np.int64)
+
+    def separate(other: tuple[int, ...]) -> None:
+        have = {inst.items[i].key: i for i in other}
+        for key in inst.by_key:
+            a, b = want.get(key), have.get(key)
+            if a == b:
+                continue
+            if a is not None:
+                if key not in rules.force_in and key not in f_in:
+                    f_in.append(key)
+                variant = inst.items[a].variant
+                if len(inst.by_key[key]) > 1 and variant is not None and key not in pinned:
+                    pins[key] = variant
+            elif key not in rules.force_out and key not in f_out:
+                f_out.append(key)
+
+    def holds(m: object) -> object:
+        ok = np.ones(np.shape(m), dtype=bool)
+        for key in f_in:
+            ok &= (m & np.int64(key_mask[key])) != 0
+        for key in f_out:
+            ok &= (m & np.int64(key_mask[key])) == 0
+        for key, variant in pins.items():
+            i = next(i for i in inst.by_key[key] if inst.items[i].variant == variant)
+            ok &= (m & np.int64(1 << i)) != 0
+        return ok
+
+    separate(start)
+    for _ in range(len(inst.items) + 1):
+        # the best portfolio other than the target under the forces: the optimum when it holds them
+        # (it is the best of all), else the first of the others in order
+        if start_mask != sum(1 << i for i in target) and bool(holds(np.array([start_mask], dtype=np.int64))[0]):
+            other = start
+        else:
+            ok = holds(cand_masks)
+            if not ok.any():
+                break
+            p = int(candidates[int(np.argmax(ok))])
+            if float(vals[p]) < value - margin:  # type: ignore[index]
+                break
+            other = near.items_of(p)  # type: ignore[attr-defined]
+        separate(other)
+    return ((*rules.force_in, *f_in), (*rules.force_out, *f_out), {**dict(rules.pinned), **pins})
 
 
 def alternatives(ds: DataSet, scenario: Scenario, k: int = 5, tolerance: float = 0.02, *,

@@ -27,7 +27,13 @@ Two exact methods:
   optimum happens to satisfy the dropped rules it is the scenario's optimum (an upper bound that
   is attained); only the other points go to the MILP.
 
-`Frontier.method` says which was used: "pareto", "pareto+milp" or "milp".
+* **enumeration** (otherwise, when the portfolios the other rules admit without the pool in total
+  fit `optimiser.enumeration`'s bound): they are listed once and sorted by pool use; the optimum
+  at pool P is the prefix maximum of the objective over the uses up to P (the least-use portfolio
+  reaching it), exact at every pool, and the breakpoints are the positions where the prefix
+  maximum rises. Tried before the MILP.
+
+`Frontier.method` says which was used: "pareto", "enumeration", "pareto+milp" or "milp".
 
 The pools can also be chosen: `pool_frontier(..., step=5000)` evaluates exactly 0, step, 2·step, …
 up to the upper end (`upper`, default `pool_max`; the upper end itself too when it is not a
@@ -43,6 +49,7 @@ that reach f(b).
 * With the programme (pool in total the only resource rule) they are read off its last layer:
   the non-dominated portfolios, sorted by pool use, have strictly increasing objectives, so the
   breakpoints are exactly their pool uses in (0, upper].
+* With the listed portfolios (the "enumeration" method) they are where the prefix maximum rises.
 * Otherwise a walk down from the upper end with the reusable model: at pool P the optimum S
   (value v, pool use u) is optimal on [u, P]; re-solving at u - δ (δ = `BREAK_RESOLUTION`,
   1 kr.) either finds a portfolio as good with a smaller use (the same level: continue from it)
@@ -77,7 +84,7 @@ from .optimiser import (
 from .optimiser.rules import forced_in, not_pareto_exact, release, violations
 from .scenario import Scenario
 
-Method = Literal["auto", "pareto", "milp"]
+Method = Literal["auto", "pareto", "enumeration", "milp"]
 
 MAX_GROUP_COMBINATIONS = 4096  # options of one dependency group before the MILP takes over
 MAX_STATES = 200_000  # non-dominated portfolios kept by the dynamic programme before the MILP takes over
@@ -102,14 +109,14 @@ class Frontier:
     current_pool: float | None  # the scenario's own pool in total (None: no total pool)
     unit: str
     seconds: float
-    method: str = "milp"  # "pareto" or "milp" (which exact method produced the points)
+    method: str = "milp"  # "pareto", "enumeration", "pareto+milp" or "milp" (which exact method produced the points)
     # the exact pools in (0, upper] where the optimum changes (only when asked for; see the module
     # docstring); entered/left compare with the previous breakpoint's portfolio (the first with
     # the optimum at pool 0, or the empty portfolio when no portfolio fits at pool 0)
     breakpoints: tuple[FrontierPoint, ...] = ()
     upper: float | None = None  # the largest pool considered (None: pool_max)
     breakpoints_complete: bool = True  # False when a solve of the breakpoint walk was not proven
-    breakpoint_method: str = ""  # "pareto" or "milp" ("" when no breakpoints were asked for)
+    breakpoint_method: str = ""  # "pareto", "enumeration" or "milp" ("" when no breakpoints were asked for)
 
     def changes(self) -> tuple[FrontierPoint, ...]:
         """The points where the optimal portfolio changed (some proposal entered or left)."""
@@ -411,6 +418,91 @@ def _relaxation_points(inst: Instance, pools: Sequence[float]) -> list[tuple[Sta
 
 
 # --------------------------------------------------------------------------------------------
+# Exact method 3: the admissible portfolios listed, by pool use
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class _ByCost:
+    """The portfolios the rules admit without the pool in total (`optimiser.enumeration`), sorted by
+    pool use (the best objective first among equal uses), with the prefix maximum of the objective
+    and, at each position, the first (least pool use) portfolio reaching it. The optimum at pool P is
+    the prefix maximum at the last position with a use of at most P: exact at every pool."""
+
+    cost: np.ndarray
+    best: np.ndarray  # prefix maximum of the objective
+    arg: np.ndarray  # the portfolio (index into `masks`) reaching it first
+    masks: np.ndarray
+    n: int
+
+    @classmethod
+    def of(cls, inst: Instance) -> _ByCost | None:
+        from .optimiser import enumeration as en  # noqa: PLC0415
+
+        if len(inst.items) > en.MAX_ITEMS:
+            return None
+        free = replace(inst, rules=replace(inst.rules, pool_total=None))
+        setup = en.Setup.of(free)
+        eng = en.engine_for(free, en.DEFAULT_LIMIT, setup)  # counts first where the structure allows
+        if eng is None or eng.count > en.DEFAULT_LIMIT:
+            return None
+        adm = eng.adm if isinstance(eng, en.Listed) else en.admissible(free, en.DEFAULT_LIMIT, setup)
+        if adm is None:
+            return None
+        cost = adm.values([it.pool_total for it in inst.items])
+        value = adm.values(inst.values)
+        order = np.lexsort((-value, cost))
+        cost, value, masks = cost[order], value[order], adm.masks[order]
+        best = np.maximum.accumulate(value) if len(value) else value
+        before = np.concatenate([[-np.inf], best[:-1]]) if len(value) else value
+        arg = np.maximum.accumulate(np.where(value > before, np.arange(len(value)), 0)) if len(value) else \
+            np.zeros(0, dtype=np.int64)
+        return cls(cost, best, arg, masks, len(inst.items))
+
+    def at(self, pool: float) -> tuple[int, ...] | None:
+        k = int(np.searchsorted(self.cost, pool + _tol(pool), side="right")) - 1
+        return None if k < 0 else self.items(int(self.arg[k]))
+
+    def items(self, p: int) -> tuple[int, ...]:
+        m = int(self.masks[p])
+        return tuple(i for i in range(self.n) if m >> i & 1)
+
+
+def _listed_points(inst: Instance, pools: Sequence[float]) -> list[tuple[Status, tuple[int, ...] | None]] | None:
+    by = _ByCost.of(inst)
+    if by is None:
+        return None
+    out: list[tuple[Status, tuple[int, ...] | None]] = []
+    for pool in pools:
+        chosen = by.at(pool)
+        out.append(("infeasible", None) if chosen is None else ("optimal", chosen))
+    return out
+
+
+def _listed_breakpoints(inst: Instance, upper: float
+                        ) -> tuple[list[tuple[float, tuple[int, ...]]], tuple[int, ...] | None] | None:
+    """(breakpoints ascending, optimum at pool 0) from the listed portfolios: the positions where
+    the prefix maximum rises (beyond rounding noise), at the least pool use reaching it."""
+    by = _ByCost.of(inst)
+    if by is None:
+        return None
+    base = by.at(0.0)
+    k0 = int(np.searchsorted(by.cost, _tol(0.0), side="right")) - 1
+    level = -math.inf if k0 < 0 else float(by.best[k0])
+    found: list[tuple[float, tuple[int, ...]]] = []
+    for k in np.flatnonzero(by.arg == np.arange(len(by.arg))):
+        k = int(k)
+        c, v = float(by.cost[k]), float(by.best[k])
+        if c > upper + _tol(upper):
+            break
+        if c <= _tol(0.0) or v <= level + _value_tol(level if math.isfinite(level) else v):
+            continue
+        found.append((c, by.items(k)))
+        level = v
+    return found, base
+
+
+# --------------------------------------------------------------------------------------------
 # Public API
 # --------------------------------------------------------------------------------------------
 
@@ -428,6 +520,11 @@ def frontier_points(inst: Instance, pools: Sequence[float], *, time_limit: float
         if result is None and method == "pareto":
             raise ValueError("the Pareto method does not apply to this instance")
         used = "pareto"
+    if result is None and method in ("auto", "enumeration"):
+        result = _listed_points(inst, pools)
+        if result is None and method == "enumeration":
+            raise ValueError("too many admissible portfolios to enumerate")
+        used = "enumeration"
     if result is None:
         known = _relaxation_points(inst, pools) if method == "auto" else None
         used = "milp" if known is None else "pareto+milp"
@@ -538,7 +635,7 @@ def _milp_breakpoints(inst: Instance, upper: float, time_limit: float
 def frontier_breakpoints(inst: Instance, upper: float | None = None, *, time_limit: float = 10.0,
                          method: Method = "auto") -> tuple[tuple[FrontierPoint, ...], str, bool]:
     """The exact pools in (0, upper] (default `pool_max_of(inst)`) where the optimum of `inst`
-    changes, ascending, as frontier points at those pools; the method used ("pareto" or "milp");
+    changes, ascending, as frontier points at those pools; the method used ("pareto", "enumeration" or "milp");
     and whether every solve was proven (always True for "pareto"). `method="pareto"` raises
     ValueError when it does not apply. Every rule of `inst` but its pool in total applies."""
     top = pool_max_of(inst) if upper is None else float(upper)
@@ -552,6 +649,12 @@ def frontier_breakpoints(inst: Instance, upper: float | None = None, *, time_lim
             return _as_points(inst, got[0], got[1]), "pareto", True
         if method == "pareto":
             raise ValueError("the Pareto method does not apply to this instance")
+    if method in ("auto", "enumeration"):
+        listed = _listed_breakpoints(inst, top)
+        if listed is not None:
+            return _as_points(inst, listed[0], listed[1]), "enumeration", True
+        if method == "enumeration":
+            raise ValueError("too many admissible portfolios to enumerate")
     found, base, complete = _milp_breakpoints(inst, top, time_limit)
     return _as_points(inst, found, base), "milp", complete
 

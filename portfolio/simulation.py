@@ -27,12 +27,15 @@ realised savings, and counts how often each proposal is in the optimal portfolio
 the others, normally 0; when the rules admit no portfolio at all the core index is empty).
 The risk haircut of the scenario is NOT applied in the worlds: the draws replace it (the default
 means play the haircut's role), so with spread 0 and mean 1 the worlds reproduce the optimum
-without haircut. When the rules admit few enough portfolios (`optimiser.enumeration`), they are
-enumerated once and every world's optimum is the best of them, all worlds in one matrix product
-(exact, engine "enumeration"); otherwise one reusable HiGHS model is solved per world with only
-the objective coefficients changed and no warm start (a warm start made HiGHS stop at a worse
-portfolio in about 2 of 1.000 worlds, reported optimal), worlds with identical coefficients (e.g.
-every world when all spreads are 0) solved once (engine "milp").
+without haircut. Every world's optimum is exact, from the engine of `optimiser.enumeration`
+the rules' structure allows (`SimulationResult.method`): "separable" (no rule couples the
+proposals: each proposal's, or dependency group's, best option), "two_lists" (one coupling row,
+e.g. a pool in total: meet in the middle, two lists sorted once), or "enumeration" (the admissible
+portfolios listed once; all worlds in matrix products, in chunks, over the portfolios that can be
+optimal in them); worlds with identical coefficients are solved once. Above the engines' bound one
+reusable HiGHS model is solved per world with only the objective coefficients changed and no warm
+start (a warm start made HiGHS stop at a worse portfolio in about 2 of 1.000 worlds, reported
+optimal), worlds with identical coefficients solved once (engine "milp").
 
 Reproducible: the draws come from `numpy.random.default_rng(seed)`, a standard normal matrix of
 worlds x proposals (in catalogue order), so a fixed seed gives identical numbers.
@@ -52,7 +55,7 @@ import numpy as np
 from .fmt import mio
 from .model import DataSet
 from .optimiser import Instance, InstanceCache, Item, ReusableModel, build_instance, item_value
-from .optimiser.enumeration import admissible
+from .optimiser.enumeration import engine_for
 from .scenario import Scenario
 
 
@@ -95,6 +98,7 @@ class SimulationResult:
     spreads: Mapping[str, RiskSpread] = field(default_factory=lambda: DEFAULT_SPREADS)  # the assumptions used
     world_optima: tuple[float | None, ...] = ()  # per world: the re-optimised objective (None: not proven)
     engine: str = ""  # how the worlds were re-optimised: "enumeration" or "milp" ("" without re-optimisation)
+    method: str = ""  # the exact engine used: "separable", "two_lists", "enumeration" (`optimiser.enumeration`), "milp"
 
     @property
     def savings_p10(self) -> float:
@@ -144,10 +148,10 @@ def simulate_instance(inst: Instance, chosen: Sequence[int], n: int = 1000, seed
                       spreads: Mapping[str, RiskSpread] | None = None, *, reoptimise: bool = True,
                       progress: Callable[[int, int], None] | None = None,
                       time_limit: float = 10.0, engine: str = "auto") -> SimulationResult:
-    """`simulate` on an instance; `chosen` are item indices. `engine`: "enumeration" (every
-    admissible portfolio enumerated once, all worlds in one matrix product; exact), "milp" (one
-    reusable HiGHS model solved per world) or "auto" (the enumeration when the admissible portfolios
-    fit `enumeration.DEFAULT_LIMIT`, else the MILP)."""
+    """`simulate` on an instance; `chosen` are item indices. `engine`: "enumeration" (the exact
+    engine of `optimiser.enumeration.engine_for`: separable, two lists or the listed portfolios;
+    ValueError when none applies), "milp" (one reusable HiGHS model solved per world) or "auto"
+    (the enumeration engine when one applies within its bound, else the MILP)."""
     if n < 1:
         raise ValueError("n must be at least 1")
     t0 = time.perf_counter()
@@ -177,31 +181,41 @@ def simulate_instance(inst: Instance, chosen: Sequence[int], n: int = 1000, seed
     core: dict[str, float] = {}
     not_optimal = 0
     optima: list[float | None] = []
-    used = ""
+    used = method = ""
     if reoptimise:
         spec = replace(inst.objective, haircut=(0.0, 0.0, 0.0))
         full = np.array([item_value(it, spec) for it in items])  # fraction 1
         zero = np.array([item_value(_without_savings(it), spec) for it in items])  # fraction 0
         slope = full - zero
         counts = np.zeros(len(keys))
-        adm = admissible(inst) if engine in ("auto", "enumeration") else None
-        if engine == "enumeration" and adm is None:
+        eng = engine_for(inst) if engine in ("auto", "enumeration") else None
+        if engine == "enumeration" and eng is None:
             raise ValueError("too many admissible portfolios to enumerate")
-        if adm is not None:
-            used = "enumeration"
-            if adm.count == 0:  # the rules admit no portfolio, whatever the savings
+        if eng is not None:
+            used, method = "enumeration", eng.kind
+            if eng.count == 0:  # the rules admit no portfolio, whatever the savings
                 not_optimal, optima = n, [None] * n
             else:
                 coefs = full + (frac[:, key_of] - 1.0) * slope  # worlds x items
-                values, which = adm.best_of_many(coefs)
-                held = adm.X[which]  # each world's optimal portfolio
-                for j in range(len(keys)):
-                    counts[j] = float(np.count_nonzero(held[:, key_of == j].sum(axis=1) > 0.5))
-                optima = [float(v) for v in values]
-            if progress is not None:
-                progress(n, n)
+                # worlds with identical coefficients (every world, when the objective ignores the
+                # savings or every spread is 0) are solved once
+                distinct, back = np.unique(coefs, axis=0, return_inverse=True)
+                back = back.reshape(-1)
+                values = np.empty(len(distinct))
+                masks = np.empty(len(distinct), dtype=np.int64)
+                m = len(distinct)
+                step = m if progress is None else max(1, -(-m // 10))  # progress in tenths
+                for a in range(0, m, step):
+                    values[a:a + step], masks[a:a + step] = eng.best_many(distinct[a:a + step])
+                    if progress is not None:
+                        progress(n if a + step >= m else (a + step) * n // m, n)
+                values, masks = values[back], masks[back]  # each world's optimum, as item bit masks
+                for j, k in enumerate(keys):
+                    bits = np.int64(sum(1 << i for i in inst.by_key[k]))
+                    counts[j] = float(np.count_nonzero(masks & bits))
+                optima = values.tolist()
         else:
-            used = "milp"
+            used = method = "milp"
             not_optimal, optima = _milp_worlds(inst, n, frac, key_of, full, slope, counts, time_limit, progress)
         solved = n - not_optimal  # shares of the worlds whose optimum is proven
         core = {k: float(counts[j] / solved) for j, k in enumerate(keys)} if solved > 0 else {}
@@ -212,7 +226,8 @@ def simulate_instance(inst: Instance, chosen: Sequence[int], n: int = 1000, seed
     return SimulationResult(n=n, seed=seed, net=tuple(float(x) for x in net), p10=p10, p50=p50, p90=p90,
                             prob_repaid=repaid, core_index=core, deterministic_net=det,
                             seconds=time.perf_counter() - t0, worlds_not_optimal=not_optimal,
-                            spreads=MappingProxyType(sp), world_optima=tuple(optima), engine=used)
+                            spreads=MappingProxyType(sp), world_optima=tuple(optima), engine=used,
+                            method=method)
 
 
 def _milp_worlds(inst: Instance, n: int, frac: Any, key_of: Any, full: Any, slope: Any, counts: Any,

@@ -19,13 +19,21 @@ optima):
   once forwards and once backwards over the groups of proposals; the optimum with one
   proposal's options changed is then one pass over that proposal's group (best prefix + option +
   best suffix within the pool). Exact, and about 0,2 ms per proposal.
-* With per-year pools or a risky-share cap that pass solves the relaxation without them; its
-  optimum is used when it satisfies them (or when the relaxation has no portfolio at all), and
+* Under any other rules (per-year pools, a risky share, savings targets, the parties' demands,
+  ...) one exact engine of `optimiser.enumeration` for the rules without the user's forces answers
+  every toggle as "the best portfolio holding these proposals and none of those"
+  (`Engine.best_where`): separable or two lists when the structure allows, else the admissible
+  portfolios listed; with the optimum known, first only those within 10 % of it (a toggle whose
+  best portfolio is among them is settled, since every better one is too), and the toggles below
+  that from their own portfolios. About 10-30 ms for all 22 proposals.
+* Above the engines' bound, the Pareto pass on the relaxation without the rules it cannot hold;
+  its optimum is used when it satisfies them (or when the relaxation has no portfolio at all), and
   otherwise one reusable HiGHS model (`optimiser.ReusableModel`, relative gap 0) is re-solved
   with only the toggled proposal's bounds changed (warm-started with the current optimum minus
   the proposal when that is allowed). Expect 3-10 ms per such proposal.
 
-Explanations of infeasible toggles cost a few ms each (`explain=False` skips them).
+An infeasible toggle's explanation (the MILP's deletion filter, a few to 40 ms each) is computed
+the first time `TogglePrice.explanation` is read; `explain=False` leaves it out.
 """
 
 from __future__ import annotations
@@ -59,6 +67,22 @@ from .optimiser import (
 from .scenario import Scenario
 
 
+class _Lazy:
+    """An infeasible toggle's explanation, computed the first time it is read (the MILP's deletion
+    filter, `optimiser.explain_infeasible`, on the toggled instance). Picklable (the dashboard
+    caches the prices): it carries the instance, not a function."""
+
+    def __init__(self, inst: Instance, time_limit: float) -> None:
+        self._inst = inst
+        self._time_limit = time_limit
+        self._text: str | None = None
+
+    def get(self) -> str:
+        if self._text is None:
+            self._text = explanation_text(explain_infeasible(self._inst, solver="highs", time_limit=self._time_limit))
+        return self._text
+
+
 @dataclass(frozen=True)
 class TogglePrice:
     key: str
@@ -67,8 +91,15 @@ class TogglePrice:
     objective_after: float | None
     delta: float | None  # after - now (negative = it costs); None if either side is infeasible
     status: str  # of the optimisation after the toggle: "optimal" | "infeasible" | "time_limit"
-    explanation: str | None  # Danish explanation when the toggle makes the rules infeasible
+    # the Danish explanation when the toggle makes the rules infeasible (`explanation`), computed
+    # when first read: a text, or a `_Lazy` that computes it
+    _explanation: str | _Lazy | None
     selected_after: tuple[tuple[str, str | None], ...]
+
+    @property
+    def explanation(self) -> str | None:
+        e = self._explanation
+        return e.get() if isinstance(e, _Lazy) else e
 
 
 def toggled_rules(rules: Rules, key: str, action: str) -> Rules:
@@ -83,9 +114,14 @@ def toggled_rules(rules: Rules, key: str, action: str) -> Rules:
     raise ValueError(f"unknown action {action!r}")
 
 
-# above this many admissible portfolios the per-toggle MILP is faster than enumerating them for the
-# toggles (bench/bench_analysis.py: 304.096 portfolios took 229 ms against 166 ms by the MILP)
-ENUMERATION_LIMIT = 100_000
+# above this many (partial) portfolios the toggles go to the per-toggle MILP (bench/bench_analysis.py:
+# 304.096 portfolios are listed in about 35 ms, the 22 MILP solves take about 250 ms)
+ENUMERATION_LIMIT = 1_000_000
+
+
+def _explained(new: Instance, time_limit: float) -> _Lazy:
+    """The explanation of an infeasible toggle, computed when it is read (the MILP's deletion filter)."""
+    return _Lazy(new, time_limit)
 
 
 def _clean(delta: float, scale: float) -> float:
@@ -124,75 +160,93 @@ class _Engine:
         return satisfies_dropped(new, chosen), chosen
 
 
+class _TooMany(Exception):
+    """A toggle's own portfolios exceed the enumeration's bound: the MILP answers every toggle."""
+
+
 def _by_enumeration(inst: Instance, now: RawSolution | None, time_limit: float,
                     explain: bool) -> dict[str, TogglePrice] | None:
-    """Every toggle price from one enumeration (`optimiser.enumeration`) of the portfolios the
-    rules admit without the user's forced proposals: the optimum after a toggle is the best of the
-    portfolios that also hold the forced ones (in or out) with the toggle applied; None when the
-    portfolios do not fit the enumeration's bound."""
-    import numpy as np  # noqa: PLC0415
-
-    from .optimiser.enumeration import admissible  # noqa: PLC0415
+    """Every toggle price from one exact engine (`optimiser.enumeration.engine_for`) of the rules
+    without the user's forced proposals: the optimum after a toggle is the best portfolio that
+    holds the forced-in ones and none of the forced-out ones, with the toggle applied (`best_where`);
+    None when no engine applies within its bound."""
+    from .optimiser import enumeration as en  # noqa: PLC0415
 
     rules = inst.rules
-    adm = admissible(replace(inst, rules=replace(rules, force_in=(), force_out=())), limit=ENUMERATION_LIMIT)
-    if adm is None:
+    if len(inst.items) > en.MAX_ITEMS:
         return None
-    keys = list(inst.by_key)
-    member = np.zeros((len(inst.items), len(keys)))
-    for j, k in enumerate(keys):
-        member[list(inst.by_key[k]), j] = 1.0
-    has = (adm.X @ member) > 0.5  # portfolios x proposals
-    values = adm.X @ np.asarray(inst.values)
-    col = {k: j for j, k in enumerate(keys)}
-    miss = np.zeros(adm.count, dtype=np.int64)  # how many of the user's forces each portfolio breaks
-    for k in rules.force_in:
-        miss += ~has[:, col[k]]
-    for k in rules.force_out:
-        miss += has[:, col[k]]
+    setup = en.Setup.of(replace(inst, rules=replace(rules, force_in=(), force_out=())))
+    if not setup.ok:
+        return None
+    values = inst.values
+    f_in, f_out = list(rules.force_in), list(rules.force_out)
+    eng: en.Engine | None = en.engine_for(setup.inst, ENUMERATION_LIMIT, setup) if now is None else None
+    if eng is None and now is not None:
+        eng = en.structured_engine(setup)
+        if eng is None and now.chosen is not None:
+            # the portfolios within 10 % of the current optimum first: a toggle whose best portfolio
+            # is among them is settled (every better portfolio is among them too)
+            v = math.fsum(values[i] for i in now.chosen)
+            near = en.admissible(setup.inst, ENUMERATION_LIMIT, setup, coefs=values, floor=v - 0.1 * max(1.0, abs(v)))
+            eng = None if near is None else en.Listed(near)
+        if eng is None:
+            eng = en.engine_for(setup.inst, ENUMERATION_LIMIT, setup)
+    if eng is None:
+        return None
+    near_only = isinstance(eng, en.Listed) and now is not None and now.chosen is not None
 
-    def best(mask: Any) -> tuple[int, ...] | None:
-        if not mask.any():
-            return None
-        p = int(np.flatnonzero(mask)[np.argmax(values[mask])])
-        return tuple(int(i) for i in np.flatnonzero(adm.X[p]))
+    def best(must: list[str], must_not: list[str]) -> tuple[int, ...] | None:
+        found = eng.best_where(values, must, must_not)
+        if found is None and near_only:  # below the near ones: the toggle's own portfolios, all
+            adm = en.admissible(setup.inst, ENUMERATION_LIMIT, setup.restricted(must, must_not))
+            if adm is None:
+                raise _TooMany
+            found = en.Listed(adm).best_where(values, must, must_not)
+        return None if found is None else found[1]
 
+    try:
+        return _prices_from(inst, now, best, f_in, f_out, time_limit, explain)
+    except _TooMany:
+        return None
+
+
+def _prices_from(inst: Instance, now: RawSolution | None, best: Any, f_in: list[str], f_out: list[str],
+                 time_limit: float, explain: bool) -> dict[str, TogglePrice]:
+    rules = inst.rules
+    values = inst.values
     if now is None:
-        chosen = best(miss == 0)
+        chosen = best(f_in, f_out)
         now = RawSolution("infeasible" if chosen is None else "optimal", chosen, "enumeration", 0.0)
-    obj_now = math.fsum(inst.values[i] for i in now.chosen) if now.chosen is not None else None
+    obj_now = math.fsum(values[i] for i in now.chosen) if now.chosen is not None else None
     chosen_keys = {inst.items[i].key for i in now.chosen} if now.chosen is not None else set()
     out: dict[str, TogglePrice] = {}
-    for key in keys:
-        j = col[key]
+    for key in inst.by_key:
         if key in rules.force_in or key in rules.force_out:
             action = "release"
-            mine = (~has[:, j]) if key in rules.force_in else has[:, j]
-            after_chosen = best(miss - mine == 0)
+            after_chosen = best([k for k in f_in if k != key], [k for k in f_out if k != key])
         elif key in chosen_keys:
-            action, after_chosen = "force_out", best((miss == 0) & ~has[:, j])
+            action, after_chosen = "force_out", best(f_in, [*f_out, key])
         else:
-            action, after_chosen = "force_in", best((miss == 0) & has[:, j])
-        after = math.fsum(inst.values[i] for i in after_chosen) if after_chosen is not None else None
+            action, after_chosen = "force_in", best([*f_in, key], f_out)
+        after = math.fsum(values[i] for i in after_chosen) if after_chosen is not None else None
         delta = None if after is None or obj_now is None else _clean(after - obj_now, obj_now)
         status = "infeasible" if after_chosen is None else "optimal"
         text = None
         if status == "infeasible" and explain:
-            new = replace(inst, rules=toggled_rules(rules, key, action))
-            text = explanation_text(explain_infeasible(new, solver="highs", time_limit=time_limit))
+            text = _explained(replace(inst, rules=toggled_rules(rules, key, action)), time_limit)
         sel = tuple((inst.items[i].key, inst.items[i].variant) for i in sorted(after_chosen or ()))
         out[key] = TogglePrice(key=key, action=action, objective_now=obj_now, objective_after=after,
-                               delta=delta, status=status, explanation=text, selected_after=sel)
+                               delta=delta, status=status, _explanation=text, selected_after=sel)
     return out
 
 
 def prices_of(inst: Instance, now: RawSolution | None = None, *, time_limit: float = 10.0,
               explain: bool = True, engine: str = "auto") -> dict[str, TogglePrice]:
     """The toggle price of every proposal of `inst`, against the current optimum `now`
-    (computed when None). `engine`: "enumeration" (every admissible portfolio enumerated once;
-    exact), "solve" (the Pareto programme and the reusable MILP) or "auto" (the Pareto programme
-    when it is exact by itself, else the enumeration when at most `ENUMERATION_LIMIT` portfolios
-    are admissible, else the MILP; measured by bench/bench_analysis.py)."""
+    (computed when None). `engine`: "enumeration" (the exact engines of `optimiser.enumeration`;
+    ValueError when none applies), "solve" (the Pareto programme and the reusable MILP) or "auto"
+    (the Pareto programme when it is exact by itself, else the enumeration engines within
+    `ENUMERATION_LIMIT` portfolios, else the MILP; measured by bench/bench_analysis.py)."""
     if engine == "enumeration" or (engine == "auto" and not pareto_applies(inst)):
         found = _by_enumeration(inst, now, time_limit, explain)
         if found is not None:
@@ -251,10 +305,10 @@ def prices_of(inst: Instance, now: RawSolution | None = None, *, time_limit: flo
         delta = None if after is None or obj_now is None else _clean(after - obj_now, obj_now)
         text = None
         if raw.status == "infeasible" and explain:
-            text = explanation_text(explain_infeasible(new, solver="highs", time_limit=time_limit))
+            text = _explained(new, time_limit)
         sel = tuple((inst.items[i].key, inst.items[i].variant) for i in sorted(raw.chosen or ()))
         out[key] = TogglePrice(key=key, action=action, objective_now=obj_now, objective_after=after,
-                               delta=delta, status=raw.status, explanation=text, selected_after=sel)
+                               delta=delta, status=raw.status, _explanation=text, selected_after=sel)
     return out
 
 

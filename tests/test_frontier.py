@@ -219,6 +219,9 @@ def check_frontier(inst: Instance, pools: list[float], method: str) -> None:
             assert len(idx) == len(p.selected)
             assert is_allowed(inst, idx, rules)
             assert math.fsum(w[idx]) == pytest.approx(best, abs=TOL)
+            top = X[ok][X[ok] @ w >= best - TOL]
+            if len(top) == 1:  # the only optimum: every method gives this portfolio
+                assert set(idx) == set(np.flatnonzero(top[0]))
         labels = tuple(it.label for it in inst.items if (it.key, it.variant) in set(p.selected))
         assert set(p.entered) == set(labels) - set(prev)
         assert set(p.left) == set(prev) - set(labels)
@@ -232,6 +235,7 @@ def test_frontier_matches_enumeration(inst: Instance, extra: list[int]) -> None:
     pools = sorted({*np.linspace(0.0, top, 7).tolist(), *map(float, extra)})
     check_frontier(inst, pools, "auto")
     check_frontier(inst, pools, "milp")
+    check_frontier(inst, pools, "enumeration")  # the listed portfolios' prefix maximum over the pool use
     if pareto_applies(inst):
         check_frontier(inst, pools, "pareto")
 
@@ -309,6 +313,7 @@ def test_breakpoints_match_enumeration(inst: Instance, upper: int) -> None:
     for end in (top, float(upper)):
         check_breakpoints(inst, end, "auto")
         check_breakpoints(inst, end, "milp")
+        check_breakpoints(inst, end, "enumeration")
         if pareto_applies(inst):
             check_breakpoints(inst, end, "pareto")
 
@@ -444,7 +449,8 @@ def test_stepped_frontier_and_breakpoints_against_independent_optimisations(ds, 
     fr = pool_frontier(ds, sc, step=5000, upper=40000, breakpoints=True, cache=cache)
     assert [p.pool for p in fr.points] == [float(x) for x in range(0, 40001, 5000)]
     assert fr.upper == 40000 and fr.breakpoints_complete
-    assert fr.breakpoint_method == ("pareto" if pareto_applies(build_instance(ds, sc, cache)) else "milp")
+    # the Pareto programme when it is exact alone, else the listed portfolios (all fit the bound here)
+    assert fr.breakpoint_method == ("pareto" if pareto_applies(build_instance(ds, sc, cache)) else "enumeration")
     for p in fr.points:
         res = optimise(ds, with_pool(sc, p.pool), cache=cache)
         assert res.status == p.status

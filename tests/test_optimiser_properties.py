@@ -24,6 +24,7 @@ from portfolio.optimiser import (
     available_solvers,
     solve,
 )
+from portfolio.optimiser.enumeration import Listed, admissible, engine_for
 
 MAX_COMBOS = 40_000
 UDVALG = ("U1", "U2")
@@ -337,12 +338,36 @@ def expected_rules(inst: Instance) -> set[Rule]:
     return out
 
 
+def check_engines_agree(inst: Instance, X: np.ndarray, ok: np.ndarray, vals: np.ndarray, res) -> None:
+    """The enumeration engine (whichever of its kinds the structure picks, and the listed portfolios
+    always) against the exhaustive enumerator and the MILP's result `res`: the same optimum to 1e-6,
+    an admissible portfolio reaching it, and the MILP's portfolio where the optimum is unique."""
+    engines = [engine_for(inst, limit=10**6), Listed(admissible(inst, limit=10**6))]
+    assert engines[0] is not None
+    for eng in engines:
+        raw = eng.solve(list(inst.values))
+        if not ok.any():
+            assert raw.status == "infeasible" and raw.chosen is None and eng.count == 0, eng.kind
+            continue
+        best = float((X[ok] @ vals).max())
+        assert eng.count == int(ok.sum()), eng.kind
+        assert raw.status == "optimal", eng.kind
+        row = np.zeros((1, len(inst.items)))
+        row[0, list(raw.chosen)] = 1.0
+        assert feasible_mask(inst, row)[0], eng.kind
+        assert float(row[0] @ vals) == pytest.approx(best, rel=1e-7, abs=1e-6), eng.kind
+        assert res.objective == pytest.approx(float(row[0] @ vals), rel=1e-7, abs=1e-6), eng.kind
+        if int(np.count_nonzero(X[ok] @ vals >= best - 1e-6)) == 1:  # a unique optimum: the same portfolio
+            assert {(inst.items[i].key, inst.items[i].variant) for i in raw.chosen} == set(res.selected), eng.kind
+
+
 def check_against_enumeration(inst: Instance, solver: str = "highs") -> None:
     assert set(inst.all_rules()) == expected_rules(inst)
     X = all_selections(inst)
     vals = np.array([value(it, inst.objective) for it in inst.items])
     ok = feasible_mask(inst, X)
     res = solve(inst, solver=solver)
+    check_engines_agree(inst, X, ok, vals, res)
     if not ok.any():
         assert res.status == "infeasible"
         assert res.objective is None and res.selected == ()

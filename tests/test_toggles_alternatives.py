@@ -177,6 +177,78 @@ def test_prices_match_enumeration(inst: Instance, engine: str) -> None:
                 assert again[key].delta == pytest.approx(p.delta, abs=TOL)
 
 
+def unique_best(inst: Instance, rules: Rules | None = None) -> set | None:
+    """The optimal portfolio as (key, variant) pairs when it is the only one within 1e-6, else None."""
+    X = selections(inst)
+    ok = allowed(inst, X, rules)
+    if not ok.any():
+        return None
+    v = X[ok] @ worths(inst)
+    top = X[ok][v >= v.max() - 1e-6]
+    if len(top) != 1:
+        return None
+    return {(inst.items[i].key, inst.items[i].variant) for i in np.flatnonzero(top[0])}
+
+
+@PROPS
+@given(small_instances(max_props=6))
+def test_the_price_engines_agree(inst: Instance) -> None:
+    """Both engines on the same instance and the same current optimum: the same actions and
+    statuses, the prices to 1e-6, and the same portfolio after the toggle where it is the only optimum."""
+    raw = solve(inst, explain=False)
+    now = RawSolution(raw.status, tuple(indices(inst, raw.selected)) if raw.solved else None, "highs", 0.0)
+    for given_now in (now, None):
+        a = prices_of(inst, given_now, explain=False, engine="enumeration")
+        b = prices_of(inst, given_now, explain=False, engine="solve")
+        assert list(a) == list(b)
+        for key, p in a.items():
+            q = b[key]
+            if given_now is None and p.action != q.action:
+                continue  # a tie in the current optimum: the engines may hold different proposals
+            assert (p.action, p.status) == (q.action, q.status), key
+            assert (p.objective_after is None) == (q.objective_after is None)
+            if p.objective_after is not None:
+                assert p.objective_after == pytest.approx(q.objective_after, abs=TOL)
+                want = unique_best(inst, toggled_rules(inst.rules, key, p.action))
+                if want is not None:
+                    assert set(p.selected_after) == set(q.selected_after) == want
+
+
+@pytest.mark.parametrize("name", list(PRICE_SCENARIOS))
+def test_the_price_engines_agree_on_the_catalogue(ds, cache, name):
+    """The exact engine (`optimiser.enumeration`) and the Pareto programme + MILP give the same
+    prices; an infeasible toggle's explanation, computed when read, is the explanation of the
+    toggled rules word for word."""
+    from portfolio.optimiser import explain_infeasible, explanation_text  # noqa: PLC0415
+
+    sc = Scenario.from_json(PRICE_SCENARIOS[name])
+    inst = build_instance(ds, sc, cache)
+    a = prices_of(inst, engine="enumeration")
+    b = prices_of(inst, engine="solve")
+    assert list(a) == list(b)
+    for key, p in a.items():
+        q = b[key]
+        assert (p.action, p.status) == (q.action, q.status), key
+        assert (p.delta is None) == (q.delta is None) and (p.delta is None or p.delta == pytest.approx(q.delta, abs=TOL))
+        if p.status == "infeasible":
+            want = explanation_text(explain_infeasible(replace(inst, rules=toggled_rules(inst.rules, key, p.action))))
+            assert p.explanation == q.explanation == want
+
+
+def test_the_price_engine_with_the_optimum_given(ds, cache):
+    """Given the optimum, the prices under per-year pools and a risky share come from the portfolios
+    within 10 % of it, and the toggles whose best portfolio lies below are computed apart: the same
+    prices as the MILP's (TV01 forced in costs more than 10 %)."""
+    sc = Scenario.from_json(PRICE_SCENARIOS["pulje pr. år + risikoandel"])
+    res = optimise(ds, sc, cache=cache)
+    fast = toggle_prices(ds, sc, res, cache=cache)
+    inst = build_instance(ds, sc, cache)
+    slow = prices_of(inst, engine="solve")
+    assert fast["TV01"].delta < -0.1 * res.objective
+    for key, p in fast.items():
+        assert p.delta == pytest.approx(slow[key].delta, abs=TOL) and p.status == slow[key].status, key
+
+
 # --- alternatives ------------------------------------------------------------------------------------
 
 ALT_SCENARIOS = {
@@ -285,10 +357,10 @@ def test_uniqueness():
 
 
 @PROPS
-@given(small_instances(max_props=6))
-def test_alternatives_match_enumeration(inst: Instance) -> None:
+@given(small_instances(max_props=6), st.sampled_from(["enumeration", "milp"]))
+def test_alternatives_match_enumeration(inst: Instance, engine: str) -> None:
     k, tol = 4, 0.3
-    alts = alternatives_of(inst, k=k, tolerance=tol)
+    alts = alternatives_of(inst, k=k, tolerance=tol, engine=engine)
     X = selections(inst)
     ok = allowed(inst, X)
     if not ok.any():
@@ -318,6 +390,27 @@ def test_alternatives_match_enumeration(inst: Instance) -> None:
         top = X[Xa] @ worths(inst)
         winners = X[Xa][top >= top.max() - 1e-6]
         assert len(winners) == 1 and set(np.flatnonzero(winners[0])) == set(idx)
+
+
+@PROPS
+@given(small_instances(max_props=6))
+def test_the_alternative_engines_agree(inst: Instance) -> None:
+    """The enumeration and the MILP on the same instance: the same optimum (the same portfolio
+    where it is unique), uniqueness, and the same alternatives' objectives to 1e-6."""
+    a = alternatives_of(inst, k=4, tolerance=0.3, engine="enumeration")
+    b = alternatives_of(inst, k=4, tolerance=0.3, engine="milp")
+    assert a.status == b.status and (a.optimum is None) == (b.optimum is None)
+    if a.optimum is None:
+        return
+    assert a.optimum == pytest.approx(b.optimum, abs=TOL) and a.unique == b.unique
+    want = unique_best(inst)
+    if want is not None:
+        assert set(a.selected) == set(b.selected) == want
+    X = selections(inst)
+    vals = X[allowed(inst, X)] @ worths(inst)
+    floor = a.optimum - 0.3 * abs(a.optimum)
+    if not any(abs(v - floor) < 1e-6 for v in vals):  # none at the tolerance's edge
+        assert [x.objective for x in a.items] == pytest.approx([x.objective for x in b.items], abs=TOL)
 
 
 # --- CLI ---------------------------------------------------------------------------------------------
