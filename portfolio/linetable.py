@@ -94,25 +94,25 @@ def _make(ds: DataSet) -> LineTable:
             props.append(p)
             prop_cat.append(ci)
             first_line = len(line_prop)
-            for ln in p.lines:
-                li = len(line_prop)
-                line_prop.append(pi)
-                line_impl.append(ln.block == Block.IMPL)
-                line_styring.append(styring_index[ln.styring])
-                line_innovation.append(ln.innovation)
-                udvalg_names.append(ln.udvalg)
-                for y, a in ln.amounts.items():
-                    cell_line.append(li)
-                    cell_year.append(y)
-                    cell_amount.append(a)
+            lines = p.lines
+            n = len(lines)
+            line_prop.extend([pi] * n)
+            line_impl.extend([ln.block == Block.IMPL for ln in lines])
+            line_styring.extend([styring_index[ln.styring] for ln in lines])
+            line_innovation.extend([ln.innovation for ln in lines])
+            udvalg_names.extend([ln.udvalg for ln in lines])
+            for li, ln in enumerate(lines, start=first_line):
+                am = ln.amounts
+                cell_line.extend([li] * len(am))
+                cell_year.extend(am)
+                cell_amount.extend(am.values())
             for name in p.variant_names or (None,):
                 ii = len(item_prop)
                 item_prop.append(pi)
                 item_variant.append(name)
-                for k, ln in enumerate(p.lines):
-                    if ln.variant is None or ln.variant == name:
-                        pair_item.append(ii)
-                        pair_line.append(first_line + k)
+                mine = [first_line + k for k, ln in enumerate(lines) if ln.variant is None or ln.variant == name]
+                pair_item.extend([ii] * len(mine))
+                pair_line.extend(mine)
     years = [y for p in props for y in p.years] + cell_year
     y0 = min(years, default=0)
     span = max(years, default=0) - y0 + 1
@@ -173,7 +173,7 @@ def _own_figures(tab: LineTable, span: int) -> tuple[tuple[int | None, ...], tup
     at = repaid.argmax(axis=1)
     payback = tuple(int(c - f + 1) if r else None for c, f, r in
                     zip(at.tolist(), first_col.tolist(), repaid.any(axis=1).tolist(), strict=True))
-    rows = inv.tolist()
-    cols = [[y - tab.y0 for y in tab.props[pi].years] for pi in range(len(tab.props))]
-    own_investment = tuple(sum(row[c] for c in cols[pi]) for row, pi in zip(rows, tab.item_prop.tolist(), strict=True))
+    # the sum over the own years in year order, one addition at a time as Python's `sum` adds them:
+    # a running sum (np.cumsum is sequential) in which the other years add exact zeros
+    own_investment = tuple(np.cumsum(np.where(item_own, inv, 0.0), axis=1)[:, -1].tolist()) if span else ()
     return payback, own_investment
