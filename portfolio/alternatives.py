@@ -79,6 +79,28 @@ def _labels(inst: Instance, chosen: tuple[int, ...]) -> tuple[str, ...]:
     return tuple(inst.items[i].label for i in chosen)
 
 
+def _separate(inst: Instance, want: dict[str, int], other: tuple[int, ...], f_in: list[str], f_out: list[str],
+              pins: dict[str, str]) -> None:
+    """Add to the forces (f_in, f_out, pins) what rules out portfolio `other` against the target
+    (`want`: key -> item): force in a target proposal it lacks (pinning its variant when the
+    proposal has several and none is pinned), force out one it has that the target has not."""
+    rules = inst.rules
+    pinned = dict(rules.pinned)
+    have = {inst.items[i].key: i for i in other}
+    for key in inst.by_key:
+        a, b = want.get(key), have.get(key)
+        if a == b:
+            continue
+        if a is not None:
+            if key not in rules.force_in and key not in f_in:
+                f_in.append(key)
+            variant = inst.items[a].variant
+            if len(inst.by_key[key]) > 1 and variant is not None and key not in pinned:
+                pins[key] = variant
+        elif key not in rules.force_out and key not in f_out:
+            f_out.append(key)
+
+
 class _Delta:
     """Finds the forces that make one portfolio the only optimum."""
 
@@ -95,22 +117,9 @@ class _Delta:
         f_in: list[str] = []
         f_out: list[str] = []
         pins: dict[str, str] = {}
-        pinned = dict(rules.pinned)
 
         def separate(other: tuple[int, ...]) -> None:
-            have = {inst.items[i].key: i for i in other}
-            for key in inst.by_key:
-                a, b = want.get(key), have.get(key)
-                if a == b:
-                    continue
-                if a is not None:
-                    if key not in rules.force_in and key not in f_in:
-                        f_in.append(key)
-                    variant = inst.items[a].variant
-                    if len(inst.by_key[key]) > 1 and variant is not None and key not in pinned:
-                        pins[key] = variant
-                elif key not in rules.force_out and key not in f_out:
-                    f_out.append(key)
+            _separate(inst, want, other, f_in, f_out, pins)
 
         separate(start)
         m = self.model
@@ -272,26 +281,13 @@ def _forces_listed(inst: Instance, near: object, vals: object, order: list[int],
     f_in: list[str] = []
     f_out: list[str] = []
     pins: dict[str, str] = {}
-    pinned = dict(rules.pinned)
     key_mask = {k: sum(1 << i for i in idx) for k, idx in inst.by_key.items()}
     start_mask = sum(1 << i for i in start)
     candidates = np.array([p for p in order if p != target_p], dtype=np.int64)
     cand_masks = masks[candidates] if len(candidates) else np.zeros(0, dtype=np.int64)
 
     def separate(other: tuple[int, ...]) -> None:
-        have = {inst.items[i].key: i for i in other}
-        for key in inst.by_key:
-            a, b = want.get(key), have.get(key)
-            if a == b:
-                continue
-            if a is not None:
-                if key not in rules.force_in and key not in f_in:
-                    f_in.append(key)
-                variant = inst.items[a].variant
-                if len(inst.by_key[key]) > 1 and variant is not None and key not in pinned:
-                    pins[key] = variant
-            elif key not in rules.force_out and key not in f_out:
-                f_out.append(key)
+        _separate(inst, want, other, f_in, f_out, pins)
 
     def holds(m: object) -> object:
         ok = np.ones(np.shape(m), dtype=bool)

@@ -173,22 +173,12 @@ def satisfies_dropped(inst: Instance, chosen: Sequence[int]) -> bool:
 
 def components(inst: Instance) -> list[tuple[str, ...]]:
     """The proposals in independent groups: linked by dependencies (when they apply), else alone."""
-    keys = list(inst.by_key)
-    parent = {k: k for k in keys}
+    from .optimiser.enumeration import Partition  # noqa: PLC0415
 
-    def find(k: str) -> str:
-        while parent[k] != k:
-            parent[k] = parent[parent[k]]
-            k = parent[k]
-        return k
-
-    if inst.rules.dependencies:
-        for a, b in _edges(inst):
-            parent[find(a)] = find(b)
-    members: dict[str, list[str]] = {}
-    for k in keys:
-        members.setdefault(find(k), []).append(k)
-    return [tuple(m) for m in members.values()]
+    part = Partition(list(inst.by_key))
+    for a, b in _edges(inst):  # none when the dependencies do not apply
+        part.join(a, b)
+    return [tuple(m) for m in part.groups()]
 
 
 def _edges(inst: Instance) -> list[tuple[str, str]]:

@@ -79,6 +79,31 @@ def _bits(masks: Any, n: int) -> Any:
     return ((masks[:, None] >> np.arange(n, dtype=np.int64)) & 1).astype(float)
 
 
+class Partition:
+    """Proposals in groups (union-find with path halving): `join` two keys' groups, `find` a key's
+    group, `groups` in the keys' order. Used for the engines' components and the frontier's."""
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        self.keys = list(keys)
+        self.parent = {k: k for k in self.keys}
+
+    def find(self, k: str) -> str:
+        parent = self.parent
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    def join(self, a: str, b: str) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+    def groups(self) -> list[list[str]]:
+        members: dict[str, list[str]] = {}
+        for k in self.keys:
+            members.setdefault(self.find(k), []).append(k)
+        return list(members.values())
+
+
 @dataclass(frozen=True, eq=False)
 class Component:
     """Proposals tied together by local rows, and their admissible options (bit masks; the empty
@@ -119,14 +144,8 @@ class Setup:
         keys = list(inst.by_key)
         key_of = [it.key for it in inst.items]
         setup.key_masks = {k: sum(1 << i for i in idx) for k, idx in inst.by_key.items()}
-        parent = {k: k for k in keys}
-
-        def find(k: str) -> str:
-            while parent[k] != k:
-                parent[k] = parent[parent[k]]
-                k = parent[k]
-            return k
-
+        part = Partition(keys)
+        find = part.find
         infeasible = False
         local: list[Row] = []
         coupling: list[Row] = []
@@ -140,13 +159,10 @@ class Setup:
                 local.append(r)
                 first, *rest = props
                 for k in rest:
-                    parent[find(k)] = find(first)
+                    part.join(k, first)
             else:
                 coupling.append(r)
-        members: dict[str, list[str]] = {}
-        for k in keys:
-            members.setdefault(find(k), []).append(k)
-        groups = list(members.values())
+        groups = part.groups()
         # each component's options: products of its proposals' options, filtered by its local rows
         comp_rows: dict[str, list[Row]] = {}
         for r in local:
