@@ -45,12 +45,14 @@ def test_a_typed_savings_target_changes_the_key_figures(server, browser):
     page.wait_for_function(IDLE, timeout=30000)
     # the empty editor has only its trailing "add a row" line: click it in the year column, and when
     # the list is open type 2020 and Enter (the list filters to it)
-    for _attempt in range(5):
+    for _attempt in range(8):
+        page.wait_for_function(IDLE, timeout=30000)
+        grid.scroll_into_view_if_needed()
         box = grid.bounding_box()
         assert box is not None
         page.mouse.click(box["x"] + 60, box["y"] + ROW_HEIGHT + ROW_HEIGHT / 2)
         try:
-            page.locator(".glide-select input").wait_for(timeout=3000)
+            page.locator(".glide-select input").wait_for(timeout=5000)
         except PlaywrightTimeout:
             page.keyboard.press("Escape")
             page.wait_for_function(IDLE, timeout=30000)

@@ -166,7 +166,11 @@ def test_the_dashboard_warns_with_the_gap_and_the_bound(syn, tmp_path):
     assert res.status == "within_gap"
     path = tmp_path / "res.pkl"
     path.write_bytes(pickle.dumps(res))
-    at = AppTest.from_function(_warning_app, args=(str(path),), default_timeout=60).run()
+    main = sys.modules["__main__"]
+    try:
+        at = AppTest.from_function(_warning_app, args=(str(path),), default_timeout=60).run()
+    finally:  # AppTest leaves its script as __main__, which multiprocessing's spawn would run again
+        sys.modules["__main__"] = main
     assert not at.exception
     [w] = at.warning
     from portfolio import fmt  # noqa: PLC0415
