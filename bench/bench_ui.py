@@ -83,7 +83,7 @@ def spread(xs: list[float]) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--n", type=int, default=15, help="toggles per measurement")
+    ap.add_argument("--n", type=int, default=30, help="toggles per measurement")
     add_json_option(ap)
     args = ap.parse_args()
     b = browser_toggles(args.n)
