@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import Figure, goal_text, load, ratio_text, seconds_text  # noqa: E402
 
-SCRIPTS = ("bench_startup", "bench_ui", "bench_optimiser", "bench_analysis")
+SCRIPTS = ("bench_startup", "bench_ui", "bench_cli", "bench_optimiser", "bench_analysis")
 QUICK = {"bench_optimiser", "bench_analysis"}
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
