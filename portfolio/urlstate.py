@@ -671,31 +671,13 @@ def _build(decoded: Mapping[str, Any], notices: list[str], where: str = "Indstil
             if both:
                 notices.append(f"{label}: {_list_text(both)} er også tvunget med og er fjernet fra 'tvunget fra'.")
                 value = [k for k in value if k not in both]
-        if field == "pool" and isinstance(value, Mapping) and isinstance(value.get("per_year"), Mapping):
+        if field in _HORIZON_DROPS:  # the years outside the horizon are dropped, with a notice
+            within, what, width = _HORIZON_DROPS[field]
             y0, y1 = data["horizon"]
-            outside = [y for y in value["per_year"] if not _in_horizon(y, y0, y1)]
-            if outside:
-                notices.append(f"{label}: år uden for horisonten {y0}-{y1} ignoreres ({_list_text([str(y) for y in outside])}).")
-                value = {**value, "per_year": {y: a for y, a in value["per_year"].items() if y not in outside}}
-        if field == "pools" and isinstance(value, list):
-            y0, y1 = data["horizon"]
-            value, dropped = _pools_within(value, y0, y1)
+            value, dropped = within(value, y0, y1)
             if dropped:
-                notices.append(f"{label}: år uden for horisonten {y0}-{y1} ignoreres "
-                               f"({_list_text(dropped, width=80)}).")
-        if field == "savings_targets" and isinstance(value, list):
-            y0, y1 = data["horizon"]
-            outside = [t for t in value if isinstance(t, Mapping) and _outside(t.get("year"), y0, y1)]
-            if outside:
-                years = sorted({str(t.get("year")) for t in outside})
-                notices.append(f"{label}: krav for år uden for horisonten {y0}-{y1} ignoreres ({_list_text(years)}).")
-                value = [t for t in value if not any(t is o for o in outside)]
-        if field == "parties" and isinstance(value, list):
-            y0, y1 = data["horizon"]
-            value, dropped = _parties_within(value, y0, y1)
-            if dropped:
-                notices.append(f"{label}: partiernes besparelseskrav for år uden for horisonten {y0}-{y1} ignoreres "
-                               f"({_list_text(dropped, width=80)}).")
+                notices.append(f"{label}: {what} uden for horisonten {y0}-{y1} ignoreres "
+                               f"({_list_text(dropped, width=width)}).")
         trial = {**trial_base, field: value}
         try:
             Scenario.from_json(trial)
@@ -733,9 +715,38 @@ def _outside(year: Any, y0: int, y1: int) -> bool:
     return y is not None and not y0 <= y <= y1
 
 
-def _pools_within(pools: list[Any], y0: int, y1: int) -> tuple[list[Any], list[str]]:
+def _pool_within(pool: Any, y0: int, y1: int) -> tuple[Any, list[str]]:
+    """The pool (JSON-shaped) without its years outside y0-y1 (or what is no year), and those years."""
+    if not (isinstance(pool, Mapping) and isinstance(pool.get("per_year"), Mapping)):
+        return pool, []
+    outside = [y for y in pool["per_year"] if not _in_horizon(y, y0, y1)]
+    if not outside:
+        return pool, []
+    return {**pool, "per_year": {y: a for y, a in pool["per_year"].items() if y not in outside}}, [str(y) for y in outside]
+
+
+def _targets_within(targets: Any, y0: int, y1: int) -> tuple[Any, list[Any]]:
+    """The savings targets (JSON-shaped) without those for a year outside y0-y1, and those targets
+    (what is no year is left to the validation)."""
+    if not isinstance(targets, list):
+        return targets, []
+    outside = [t for t in targets if isinstance(t, Mapping) and _outside(t.get("year"), y0, y1)]
+    if not outside:
+        return targets, []
+    return [t for t in targets if not any(t is o for o in outside)], outside
+
+
+def _target_years_within(targets: Any, y0: int, y1: int) -> tuple[Any, list[str]]:
+    """`_targets_within`, with the dropped targets' years (each once, in order)."""
+    kept, outside = _targets_within(targets, y0, y1)
+    return kept, sorted({str(t.get("year")) for t in outside})
+
+
+def _pools_within(pools: Any, y0: int, y1: int) -> tuple[Any, list[str]]:
     """The named pools (JSON-shaped) without their years outside y0-y1, and those years as
     "puljen 'drift' for 2030" texts."""
+    if not isinstance(pools, list):
+        return pools, []
     kept: list[Any] = []
     dropped: list[str] = []
     for p in pools:
@@ -748,20 +759,31 @@ def _pools_within(pools: list[Any], y0: int, y1: int) -> tuple[list[Any], list[s
     return kept, dropped
 
 
-def _parties_within(parties: list[Any], y0: int, y1: int) -> tuple[list[Any], list[str]]:
+def _parties_within(parties: Any, y0: int, y1: int) -> tuple[Any, list[str]]:
     """The parties (JSON-shaped) without their savings targets for years outside y0-y1, and those
     targets as "partiet 'A' for 2030" texts."""
+    if not isinstance(parties, list):
+        return parties, []
     kept: list[Any] = []
     dropped: list[str] = []
     for p in parties:
-        targets = p.get("savings_targets") if isinstance(p, Mapping) else None
-        if isinstance(targets, list):
-            outside = [t for t in targets if isinstance(t, Mapping) and _outside(t.get("year"), y0, y1)]
+        if isinstance(p, Mapping):
+            targets, outside = _targets_within(p.get("savings_targets"), y0, y1)
             if outside:
                 dropped += [f"partiet '{shown(p.get('name'), 40)}' for {shown(t.get('year'), 10)}" for t in outside]
-                p = {**p, "savings_targets": [t for t in targets if not any(t is o for o in outside)]}
+                p = {**p, "savings_targets": targets}
         kept.append(p)
     return kept, dropped
+
+
+# the fields whose years outside the horizon the decoder drops: how, what the notice calls them,
+# and how wide its list of them may be
+_HORIZON_DROPS: dict[str, tuple[Callable[[Any, int, int], tuple[Any, list[str]]], str, int]] = {
+    "pool": (_pool_within, "år", 30),
+    "pools": (_pools_within, "år", 80),
+    "savings_targets": (_target_years_within, "krav for år", 30),
+    "parties": (_parties_within, "partiernes besparelseskrav for år", 80),
+}
 
 
 def _within(data: dict[str, Any], fields: Sequence[str], y0: int, y1: int) -> dict[str, Any]:
@@ -771,7 +793,7 @@ def _within(data: dict[str, Any], fields: Sequence[str], y0: int, y1: int) -> di
     if "pools" in fields:
         out["pools"] = _pools_within(list(out["pools"]), y0, y1)[0]
     if "savings_targets" in fields:
-        out["savings_targets"] = [t for t in out["savings_targets"] if _in_horizon(t["year"], y0, y1)]
+        out["savings_targets"] = _targets_within(list(out["savings_targets"]), y0, y1)[0]
     if "parties" in fields:
         out["parties"] = _parties_within(list(out["parties"]), y0, y1)[0]
     if "self_financing_by" in fields and out["self_financing_by"] is not None \
@@ -859,23 +881,18 @@ def _fit_horizon(data: dict[str, Any], horizon_range: tuple[int, int], notices: 
     d0, d1 = Scenario().horizon
     notices.append(f"Horisonten {y0}-{y1} ligger uden for {lo}-{hi}; standardhorisonten {d0}-{d1} bruges.")
     data["horizon"] = [d0, d1]
-    pool = data.get("pool")
-    if pool and pool["per_year"]:
-        outside = [y for y in pool["per_year"] if not d0 <= int(y) <= d1]
-        if outside:
-            notices.append(f"Puljen for {_list_text(outside)} ligger uden for horisonten {d0}-{d1} og er fjernet.")
-            pool["per_year"] = {y: a for y, a in pool["per_year"].items() if y not in outside}
-            if pool["total"] is None and not pool["per_year"]:
-                data["pool"] = None
+    pool, dropped = _pool_within(data.get("pool"), d0, d1)
+    if dropped:
+        notices.append(f"Puljen for {_list_text(dropped)} ligger uden for horisonten {d0}-{d1} og er fjernet.")
+        data["pool"] = None if pool["total"] is None and not pool["per_year"] else pool
     data["pools"], dropped = _pools_within(data["pools"], d0, d1)
     if dropped:
         notices.append(f"Beløbene for {_list_text(dropped, width=80)} ligger uden for horisonten {d0}-{d1} og er "
                        "fjernet.")
-    outside = sorted({str(t["year"]) for t in data["savings_targets"] if not d0 <= t["year"] <= d1})
-    if outside:
-        notices.append(f"Besparelseskravene for {_list_text(outside)} ligger uden for horisonten {d0}-{d1} og er "
+    data["savings_targets"], dropped = _target_years_within(data["savings_targets"], d0, d1)
+    if dropped:
+        notices.append(f"Besparelseskravene for {_list_text(dropped)} ligger uden for horisonten {d0}-{d1} og er "
                        "fjernet.")
-        data["savings_targets"] = [t for t in data["savings_targets"] if d0 <= t["year"] <= d1]
     data["parties"], dropped = _parties_within(data["parties"], d0, d1)
     if dropped:
         notices.append(f"Partiernes besparelseskrav for {_list_text(dropped, width=80)} ligger uden for horisonten "
