@@ -11,7 +11,10 @@ last bit, as those of `flows.variant_flows` and `figures.variant_figures` line b
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import chain
+from operator import attrgetter
 
 import numpy as np
 
@@ -32,6 +35,8 @@ class LineTable:
 
     cat_ids: tuple[str, ...]
     props: tuple[Proposal, ...]
+    prop_keys: tuple[str, ...]
+    prop_titles: tuple[str, ...]
     prop_cat: np.ndarray  # catalogue index of each proposal
     prop_pl: np.ndarray  # p/l year
     prop_first: np.ndarray  # the proposal's own first and last year
@@ -72,99 +77,117 @@ def table(ds: DataSet) -> LineTable:
 
 
 def _make(ds: DataSet) -> LineTable:
+    """The table, read field by field over all proposals and all lines at once (`attrgetter` over
+    flat lists; no Python statement per line)."""
     cat_ids = tuple(c.id for c in ds.catalogues)
-    props: list[Proposal] = []
-    prop_cat: list[int] = []
-    item_prop: list[int] = []
-    item_variant: list[str | None] = []
-    pair_item: list[int] = []
-    pair_line: list[int] = []
-    line_prop: list[int] = []
-    line_impl: list[bool] = []
-    line_styring: list[int] = []
-    line_innovation: list[bool] = []
-    udvalg_names: list[str] = []
-    cell_line: list[int] = []
-    cell_year: list[int] = []
-    cell_amount: list[float] = []
+    props = tuple(p for cat in ds.catalogues for p in cat.proposals)
+    n_props = len(props)
+    prop_keys = tuple(map(attrgetter("key"), props))
+    prop_cat = np.repeat(np.arange(len(ds.catalogues), dtype=np.int64), [len(c.proposals) for c in ds.catalogues])
+    per_prop = list(map(attrgetter("lines"), props))
+    lines_of = _ints(map(len, per_prop), n_props)
+    lines = list(chain.from_iterable(per_prop))
+    n_lines = len(lines)
+    line_prop = np.repeat(np.arange(n_props, dtype=np.int64), lines_of)
+    line_impl = np.array(list(map(Block.IMPL.__eq__, map(attrgetter("block"), lines))), dtype=bool)
     styring_index = {s: k for k, s in enumerate(STYRINGS)}
-    for ci, cat in enumerate(ds.catalogues):
-        for p in cat.proposals:
-            pi = len(props)
-            props.append(p)
-            prop_cat.append(ci)
-            first_line = len(line_prop)
-            lines = p.lines
-            n = len(lines)
-            line_prop.extend([pi] * n)
-            line_impl.extend([ln.block == Block.IMPL for ln in lines])
-            line_styring.extend([styring_index[ln.styring] for ln in lines])
-            line_innovation.extend([ln.innovation for ln in lines])
-            udvalg_names.extend([ln.udvalg for ln in lines])
-            for li, ln in enumerate(lines, start=first_line):
-                am = ln.amounts
-                cell_line.extend([li] * len(am))
-                cell_year.extend(am)
-                cell_amount.extend(am.values())
-            for name in p.variant_names or (None,):
-                ii = len(item_prop)
-                item_prop.append(pi)
-                item_variant.append(name)
-                mine = [first_line + k for k, ln in enumerate(lines) if ln.variant is None or ln.variant == name]
-                pair_item.extend([ii] * len(mine))
-                pair_line.extend(mine)
-    years = [y for p in props for y in p.years] + cell_year
-    y0 = min(years, default=0)
-    span = max(years, default=0) - y0 + 1
-    n_lines = len(line_prop)
+    line_styring = np.array(list(map(styring_index.__getitem__, map(attrgetter("styring"), lines))), dtype=np.int64)
+    line_innovation = np.array(list(map(attrgetter("innovation"), lines)), dtype=bool)
+    udvalg_names = list(map(attrgetter("udvalg"), lines))
+    cells = list(map(attrgetter("amounts"), lines))
+    cells_of = _ints(map(len, cells), n_lines)
+    cell_year = _ints(chain.from_iterable(cells), int(cells_of.sum()))
+    cell_amount = np.fromiter(chain.from_iterable(c.values() for c in cells), dtype=float, count=len(cell_year))
+    # the variants ("items"): a proposal's variants in its order, or one item without a name
+    names = [p.variant_names or (None,) for p in props]
+    items_of = _ints(map(len, names), n_props)
+    item_prop = np.repeat(np.arange(n_props, dtype=np.int64), items_of)
+    item_variant = tuple(chain.from_iterable(names))
+    item_first = np.concatenate([[0], np.cumsum(items_of)[:-1]]).astype(np.int64)
+    # (variant, line) memberships: a line belongs to each variant of its proposal it names, or to
+    # all when it names none; by variant, each variant's lines in order
+    per_line = items_of[line_prop]
+    pair_line = np.repeat(np.arange(n_lines, dtype=np.int64), per_line)
+    line_start = np.concatenate([[0], np.cumsum(per_line)[:-1]]).astype(np.int64)
+    pair_item = item_first[line_prop][pair_line] + (np.arange(len(pair_line)) - line_start[pair_line])
+    line_variant = list(map(attrgetter("variant"), lines))
+    if any(v is not None for v in line_variant):
+        lv = np.array(line_variant, dtype=object)[pair_line]
+        iv = np.array(item_variant, dtype=object)[pair_item]
+        keep = np.array([a is None or a == b for a, b in zip(lv.tolist(), iv.tolist(), strict=True)], dtype=bool)
+        pair_item, pair_line = pair_item[keep], pair_line[keep]
+    if len(item_variant) > n_props:  # a proposal's lines are listed once per variant: by variant now
+        order = np.argsort(pair_item, kind="stable")
+        pair_item, pair_line = pair_item[order], pair_line[order]
+    prop_years = list(map(attrgetter("years"), props))
+    years = np.concatenate([_ints(chain.from_iterable(prop_years), int(sum(map(len, prop_years)))), cell_year])
+    y0 = int(years.min()) if len(years) else 0
+    span = int(years.max()) - y0 + 1 if len(years) else 1
     amounts = np.zeros((n_lines, span))
     present = np.zeros((n_lines, span), dtype=bool)
-    if cell_line:
-        li_arr, col = np.array(cell_line), np.array(cell_year) - y0
-        amounts[li_arr, col] = np.array(cell_amount, dtype=float)
+    if len(cell_year):
+        li_arr, col = np.repeat(np.arange(n_lines, dtype=np.int64), cells_of), cell_year - y0
+        amounts[li_arr, col] = cell_amount
         present[li_arr, col] = True
     udvalg = tuple(sorted(set(udvalg_names)))
     u_index = {u: k for k, u in enumerate(udvalg)}
-    line_styring_a = np.array(line_styring, dtype=np.int64)
-    line_innovation_a = np.array(line_innovation, dtype=bool)
-    line_category = np.where(line_innovation_a, INNOVATION_CATEGORY, _CATEGORY_OF_STYRING[line_styring_a]
+    line_category = np.where(line_innovation, INNOVATION_CATEGORY, _CATEGORY_OF_STYRING[line_styring]
                              if n_lines else np.zeros(0, np.int64))
     tab = LineTable(
-        cat_ids=cat_ids, props=tuple(props), prop_cat=np.array(prop_cat, dtype=np.int64),
-        prop_pl=np.array([p.price_level_year for p in props], dtype=np.int64),
-        prop_first=np.array([p.years[0] for p in props], dtype=np.int64),
-        prop_last=np.array([p.years[-1] for p in props], dtype=np.int64),
+        cat_ids=cat_ids, props=props, prop_keys=prop_keys, prop_titles=tuple(map(attrgetter("title"), props)),
+        prop_cat=prop_cat,
+        prop_pl=_ints(map(attrgetter("price_level_year"), props), n_props),
+        prop_first=np.array([y[0] for y in prop_years], dtype=np.int64),
+        prop_last=np.array([y[-1] for y in prop_years], dtype=np.int64),
         prop_risk=np.array([p.risk.rank for p in props], dtype=np.int64),
-        prop_requires=tuple(ds.required_by(p.key) for p in props),
-        item_prop=np.array(item_prop, dtype=np.int64), item_variant=tuple(item_variant),
-        item_payback=(), item_own_investment=(),
-        pair_item=np.array(pair_item, dtype=np.int64), pair_line=np.array(pair_line, dtype=np.int64),
-        line_prop=np.array(line_prop, dtype=np.int64), line_impl=np.array(line_impl, dtype=bool),
-        line_styring=line_styring_a, line_innovation=line_innovation_a,
+        prop_requires=tuple(map(ds.required_by, prop_keys)),
+        item_prop=item_prop, item_variant=item_variant, item_payback=(), item_own_investment=(),
+        pair_item=pair_item, pair_line=pair_line, line_prop=line_prop, line_impl=line_impl,
+        line_styring=line_styring, line_innovation=line_innovation,
         line_category=np.asarray(line_category, dtype=np.int64),
-        line_udvalg=np.array([u_index[u] for u in udvalg_names], dtype=np.int64), udvalg=udvalg,
-        y0=y0, amounts=amounts, present=present, unique_keys=len({p.key for p in props}) == len(props))
-    payback, own_investment = _own_figures(tab, span)
+        line_udvalg=np.array(list(map(u_index.__getitem__, udvalg_names)), dtype=np.int64), udvalg=udvalg,
+        y0=y0, amounts=amounts, present=present, unique_keys=len(set(prop_keys)) == len(props))
+    payback, own_investment = _own_figures(tab, span, prop_years)
     object.__setattr__(tab, "item_payback", payback)
     object.__setattr__(tab, "item_own_investment", own_investment)
     return tab
 
 
-def _own_figures(tab: LineTable, span: int) -> tuple[tuple[int | None, ...], tuple[float, ...]]:
+def added_in_order(n_rows: int, group: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Row g of the result: 0.0 plus the rows of `values` whose `group` is g, one addition at a
+    time in their order (the sums `np.add.at` gives, to the last bit), with one vectorised
+    addition per place in a group."""
+    out = np.zeros((n_rows, values.shape[1]))
+    if not len(group):
+        return out
+    order = np.argsort(group, kind="stable")
+    g, v = group[order], values[order]
+    start = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    place = np.arange(len(g)) - np.repeat(start, np.diff(np.r_[start, len(g)]))
+    for k in range(int(place.max()) + 1):
+        at = place == k
+        out[g[at]] += v[at]
+    return out
+
+
+def _ints(values: Iterable[int], count: int) -> np.ndarray:
+    return np.fromiter(values, dtype=np.int64, count=count)
+
+
+def _own_figures(tab: LineTable, span: int, prop_years: list[tuple[int, ...]]
+                 ) -> tuple[tuple[int | None, ...], tuple[float, ...]]:
     """Each variant's payback and total investment on its proposal's own table, as
     `figures.variant_figures(variant)` gives them."""
     n_items = len(tab.item_prop)
     # the own table's columns of each line: its proposal's years
     own = np.zeros((len(tab.props), span), dtype=bool)
-    for pi, p in enumerate(tab.props):
-        own[pi, [y - tab.y0 for y in p.years]] = True
+    counts = [len(y) for y in prop_years]
+    own[np.repeat(np.arange(len(tab.props)), counts), _ints(chain.from_iterable(prop_years), sum(counts)) - tab.y0] = True
     line_own = own[tab.line_prop] & tab.present
     amounts = np.where(line_own, tab.amounts, 0.0)
-    inv = np.zeros((n_items, span))
-    perm = np.zeros((n_items, span))
     impl = tab.line_impl[tab.pair_line]
-    np.add.at(inv, tab.pair_item[impl], amounts[tab.pair_line[impl]])
-    np.add.at(perm, tab.pair_item[~impl], amounts[tab.pair_line[~impl]])
+    inv = added_in_order(n_items, tab.pair_item[impl], amounts[tab.pair_line[impl]])
+    perm = added_in_order(n_items, tab.pair_item[~impl], amounts[tab.pair_line[~impl]])
     net = perm + inv
     item_own = own[tab.item_prop]
     cum = np.cumsum(np.where(item_own, net, 0.0), axis=1)

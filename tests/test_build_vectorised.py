@@ -5,6 +5,7 @@ objective values and the arrays are checked against `item_value` and the items' 
 
 from __future__ import annotations
 
+import pickle
 import sys
 from pathlib import Path
 
@@ -24,8 +25,8 @@ from portfolio.model import (
     Risk,
     Styring,
 )
-from portfolio.optimiser import InstanceCache, build_instance, item_value
-from portfolio.optimiser.instance import Arrays, Item
+from portfolio.optimiser import InstanceCache, build_instance, item_value, solve
+from portfolio.optimiser.instance import Arrays, Item, ItemRows
 from portfolio.prices import PriceIndexError
 from portfolio.scenario import Scenario, ScenarioError, all_investments, flow_settings
 
@@ -89,8 +90,15 @@ def bits(values: tuple[float, ...]) -> list[str]:
 
 
 def assert_same(ds: DataSet, scenario: Scenario) -> None:
-    inst = build_instance(ds, scenario)
     ref = reference_items(ds, scenario)
+    # the items made one at a time, from the last (negative indices) to the first, then by slices
+    lazy = build_instance(ds, scenario)
+    n = len(ref)
+    assert [lazy.items[-k] for k in range(1, n + 1)] == list(reversed(ref))
+    assert lazy.items[1::2] == ref[1::2] and lazy.items[:3] == ref[:3]
+    inst = build_instance(ds, scenario)
+    assert inst.key_of == tuple(it.key for it in ref) and inst.variant_of == tuple(it.variant for it in ref)
+    assert inst.requires_of == tuple(it.requires for it in ref)
     assert len(inst.items) == len(ref)
     for got, want in zip(inst.items, ref, strict=True):
         assert type(got) is Item and got == want, want.label
@@ -178,6 +186,27 @@ def test_a_synthetic_catalogue_builds_as_line_by_line_and_the_cache_gives_the_sa
     first = build_instance(syn, sc, cache)
     again = build_instance(syn, sc.replace(max_risky_share=0.2), cache)
     assert again.items is first.items and again.items == build_instance(syn, sc).items
+
+
+def test_the_items_read_as_the_tuple_they_stand_for_and_optimising_makes_none():
+    syn = synthetic_dataset(300, seed=5)
+    sc = synthetic_scenario(syn, mip_gap=0.01)
+    inst = build_instance(syn, sc, cache=None)
+    items = inst.items
+    assert isinstance(items, ItemRows) and items._made.count(None) == len(items)
+    res = solve(inst, mip_gap=0.01)
+    # the model, the solve, the result and its statuses read only arrays, keys and variants
+    assert res.selected and len(res.statuses) == len(items) and items._made.count(None) == len(items)
+    ref = reference_items(syn, sc)
+    assert len(items) == len(ref) > 300
+    with pytest.raises(IndexError):
+        items[len(ref)]
+    with pytest.raises(IndexError):
+        items[-len(ref) - 1]
+    assert items[7] is items[7] and items[-1] == ref[-1] and ref[5] in items and items.index(ref[9]) == 9
+    assert items == ref and ref == items and hash(items) == hash(ref) and items != ref[:-1]
+    assert pickle.loads(pickle.dumps(items)) == ref
+    assert pickle.loads(pickle.dumps(inst)).items == ref
 
 
 def test_all_investments_is_the_own_figures_sum():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,10 +18,11 @@ import numpy as np
 
 from .. import linetable
 from ..flows import Alignment
+from ..linetable import added_in_order
 from ..model import DataSet, Styring
 from ..prices import PriceIndexError
 from ..scenario import Scenario, ScenarioError, flow_settings
-from .instance import Arrays, Instance, Item, ObjectiveSpec, Rules, gc_paused, row_sums
+from .instance import Arrays, Instance, Item, ItemRows, NamedAmounts, ObjectiveSpec, Rules, row_sums
 from .rules import PartySpec, PoolSpec, TargetSpec
 
 _ZERO_TOL = 1e-12  # a per-name row whose amounts are all within this of 0 is left out (`Item.invest_by`)
@@ -46,7 +48,12 @@ class InstanceCache:
         self._items: OrderedDict[_ItemKey, _Built] = OrderedDict()
         self._lock = threading.Lock()  # the dashboard may solve from several sessions at once
 
-    def items(self, scenario: Scenario) -> tuple[Item, ...]:
+    def clear(self) -> None:
+        """Forget every build (the next scenario builds its items again)."""
+        with self._lock:
+            self._items.clear()
+
+    def items(self, scenario: Scenario) -> Sequence[Item]:
         return self.items_and_arrays(scenario)[0]
 
     def items_and_arrays(self, scenario: Scenario) -> _Built:
@@ -88,7 +95,7 @@ def _factors(tab: linetable.LineTable, props: np.ndarray, ds: DataSet, scenario:
     return out
 
 
-_Built = tuple[tuple[Item, ...], Arrays, dict[str, tuple[int, ...]]]  # the items, their arrays, `Instance.by_key`
+_Built = tuple[Sequence[Item], Arrays, dict[str, tuple[int, ...]]]  # the items, their arrays, `Instance.by_key`
 
 
 def default_cache(ds: DataSet) -> InstanceCache:
@@ -104,11 +111,6 @@ _CACHE_KEY = ("instance_cache",)
 
 
 def _build_items(ds: DataSet, scenario: Scenario) -> _Built:
-    with gc_paused():
-        return _built_items(ds, scenario)
-
-
-def _built_items(ds: DataSet, scenario: Scenario) -> _Built:
     tab = linetable.table(ds)
     years = scenario.years
     n_years = len(years)
@@ -155,85 +157,45 @@ def _built_items(ds: DataSet, scenario: Scenario) -> _Built:
     covers = np.array([linetable.STYRINGS.index(s) for s in scenario.pool_covers], dtype=np.int64)
     covered = impl & np.isin(styr, covers) & ~innov
 
-    def summed(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
-        out = np.zeros((n, n_years))
-        np.add.at(out, pi[mask], values[mask])
-        return out
-
-    inv = summed(impl, a)
-    pool = summed(covered, a)
-    perm = summed(~impl, a)
-    sav = summed(~impl, np.where(a < 0, a, 0.0))
+    inv = added_in_order(n, pi[impl], a[impl])
+    pool = added_in_order(n, pi[covered], a[covered])
+    perm = added_in_order(n, pi[~impl], a[~impl])
+    sav = added_in_order(n, pi[~impl], np.where(a < 0, a, 0.0)[~impl])
     n_cat = len(linetable.CATEGORIES)
-    by_cat = np.zeros((n, n_cat, n_years))
-    np.add.at(by_cat, (pi[impl], tab.line_category[pl_][impl]), a[impl])
+    by_cat = added_in_order(n * n_cat, pi[impl] * n_cat + tab.line_category[pl_][impl], a[impl]).reshape(n, n_cat, n_years)
     udv = tab.line_udvalg[pl_]
     used = np.unique(udv)
     u_names = tuple(tab.udvalg[u] for u in used.tolist())
     u_col = np.searchsorted(used, udv)
-    by_perm = np.zeros((n, len(used), n_years))
-    np.add.at(by_perm, (pi[~impl], u_col[~impl]), a[~impl])
+    n_u = len(used)
+    by_perm = added_in_order(n * n_u, pi[~impl] * n_u + u_col[~impl], a[~impl]).reshape(n, n_u, n_years)
     service = ~impl & (styr == linetable.SERVICE)
-    by_maal = np.zeros((n, len(used), n_years))
-    np.add.at(by_maal, (pi[service], u_col[service]), a[service])
+    by_maal = added_in_order(n * n_u, pi[service] * n_u + u_col[service], a[service]).reshape(n, n_u, n_years)
 
-    inv_t = list(map(tuple, inv.tolist()))
-    pool_t = list(map(tuple, pool.tolist()))
-    perm_t = list(map(tuple, perm.tolist()))
-    sav_t = list(map(tuple, sav.tolist()))
-    invest_by = _named(by_cat, linetable.CATEGORIES, inv, inv_t)
-    maaltal_by = _named(by_maal, u_names, perm, perm_t)
-    permanent_by = _named(by_perm, u_names, perm, perm_t)
     iprop = tab.item_prop[items_on].tolist()
-    variants = [tab.item_variant[i] for i in items_on.tolist()]
-    payback = [tab.item_payback[i] for i in items_on.tolist()]
+    on = items_on.tolist()
+    keys = tuple(map(tab.prop_keys.__getitem__, iprop))
+    payback = tuple(map(tab.item_payback.__getitem__, on))
     risk = tab.prop_risk[tab.item_prop[items_on]]
-    risk_l = risk.tolist()
-    props_t = tab.props
-    requires = tab.prop_requires
-    # the items, made as `Item(...)` would make them, without its per-field checks of a frozen
-    # dataclass (every field set, in its order)
-    new = object.__new__
-    put = object.__setattr__
-    items = []
-    for k in range(n):
-        p = props_t[iprop[k]]
-        it = new(Item)
-        put(it, "__dict__", {"key": p.key, "variant": variants[k], "risk": risk_l[k], "payback": payback[k],
-                             "pool_investment": pool_t[k], "investment": inv_t[k], "permanent": perm_t[k],
-                             "savings": sav_t[k], "requires": requires[iprop[k]], "title": p.title,
-                             "invest_by": invest_by[k], "maaltal_by": maaltal_by[k],
-                             "permanent_by": permanent_by[k]})
-        items.append(it)
+    items = ItemRows(
+        keys=keys, variants=tuple(map(tab.item_variant.__getitem__, on)),
+        requires=tuple(map(tab.prop_requires.__getitem__, iprop)), titles=tuple(map(tab.prop_titles.__getitem__, iprop)),
+        payback=payback, risk=risk, pool_investment=pool, investment=inv, permanent=perm, savings=sav,
+        invest_by=_named(by_cat, linetable.CATEGORIES), maaltal_by=_named(by_maal, u_names),
+        permanent_by=_named(by_perm, u_names))
     arrays = Arrays(pool_investment=pool, investment=inv, permanent=perm, savings=sav, risk=risk,
                     payback=np.array([np.nan if b is None else b for b in payback], dtype=float),
                     pool_total=row_sums(pool))
     # Instance.by_key: a proposal's variants are consecutive items
     first = np.nonzero(np.diff(np.asarray(iprop), prepend=-1))[0].tolist()
     ends = [*first[1:], n]
-    by_key = {props_t[iprop[a]].key: tuple(range(a, b)) for a, b in zip(first, ends, strict=True)}
-    return tuple(items), arrays, by_key
+    by_key = {keys[a]: (a,) if b == a + 1 else tuple(range(a, b)) for a, b in zip(first, ends, strict=True)}
+    return items, arrays, by_key
 
 
-def _named(by: np.ndarray, names: tuple[str, ...], total: np.ndarray,
-           total_t: list[tuple[float, ...]]) -> list[tuple[tuple[str, tuple[float, ...]], ...]]:
-    """Per item: (name, amounts per year) for every name with an amount, in name order (as
-    `Item.invest_by`); a single name whose amounts are the item's total shares its tuple."""
-    n = by.shape[0]
-    out: list[tuple[tuple[str, tuple[float, ...]], ...]] = [()] * n
-    if not by.shape[1]:
-        return out
-    has = np.any(np.abs(by) > _ZERO_TOL, axis=2)
-    count = has.sum(axis=1)
-    one = np.nonzero(count == 1)[0]
-    if len(one):
-        c1 = has[one].argmax(axis=1)
-        same = np.all(by[one, c1] == total[one], axis=1)
-        for i, c, s in zip(one.tolist(), c1.tolist(), same.tolist(), strict=True):
-            out[i] = ((names[c], total_t[i] if s else tuple(by[i, c].tolist())),)
-    for i in np.nonzero(count > 1)[0].tolist():
-        out[i] = tuple((names[c], tuple(by[i, c].tolist())) for c in np.nonzero(has[i])[0].tolist())
-    return out
+def _named(by: np.ndarray, names: tuple[str, ...]) -> NamedAmounts:
+    """Per item the names with an amount (beyond `_ZERO_TOL`) and their amounts (`Item.invest_by`)."""
+    return NamedAmounts(names=names, by=by, has=np.any(np.abs(by) > _ZERO_TOL, axis=2))
 
 
 def scenario_rules(scenario: Scenario) -> Rules:

@@ -85,6 +85,107 @@ class Item:
         return _summed([a for name, a in self.permanent_by if name == udvalg], len(self.investment))
 
 
+@dataclass(frozen=True, eq=False)
+class NamedAmounts:
+    """Amounts per item, per name and per horizon year, as `Item.invest_by` lists them: `by`
+    (items, names, years); `has` (items, names) marks the names an item lists (an amount beyond
+    the builder's zero tolerance), names in order."""
+
+    names: tuple[str, ...]
+    by: np.ndarray
+    has: np.ndarray
+
+
+class ItemRows(Sequence[Item]):
+    """The items of a built instance (`build.build_instance`), each made from its rows of the
+    arrays the first time it is read.
+
+    The optimiser, the model and the result read only the arrays (`Instance.arrays`) and the
+    items' keys, variants and dependencies (`Instance.key_of`, `variant_of`, `requires_of`), so a
+    large catalogue makes no `Item` object it does not show. It reads as the tuple of the items it
+    stands for (length, indices, slices, iteration, equality and hash), and a read item is kept.
+
+    Examples
+    --------
+    >>> from portfolio.data import load_dataset
+    >>> from portfolio.optimiser import build_instance
+    >>> from portfolio.scenario import Scenario
+    >>> inst = build_instance(load_dataset(), Scenario())
+    >>> inst.items[0].key == inst.key_of[0] and inst.items == tuple(inst.items)
+    True
+    """
+
+    def __init__(self, keys: tuple[str, ...], variants: tuple[str | None, ...], requires: tuple[tuple[str, ...], ...],
+                 titles: tuple[str, ...], payback: tuple[int | None, ...], risk: np.ndarray, pool_investment: np.ndarray,
+                 investment: np.ndarray, permanent: np.ndarray, savings: np.ndarray, invest_by: NamedAmounts,
+                 maaltal_by: NamedAmounts, permanent_by: NamedAmounts) -> None:
+        self.keys, self.variants, self.requires, self.titles, self.payback = keys, variants, requires, titles, payback
+        self._risk = risk
+        self._yearly = (pool_investment, investment, permanent, savings)
+        self._named = (invest_by, maaltal_by, permanent_by)
+        self._made: list[Item | None] = [None] * len(keys)
+
+    def __len__(self) -> int:
+        return len(self._made)
+
+    def __getitem__(self, index: int | slice) -> Item | tuple[Item, ...]:  # type: ignore[override]
+        n = len(self._made)
+        if isinstance(index, slice):
+            lo, hi, step = index.indices(n)
+            if step == 1:
+                return tuple(self._range(lo, hi)) if lo < hi else ()
+            return tuple(self[i] for i in range(lo, hi, step))  # type: ignore[misc]
+        i = index.__index__()
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("item index out of range")
+        made = self._made[i]
+        return made if made is not None else self._range(i, i + 1)[0]
+
+    def __iter__(self) -> Iterator[Item]:
+        return iter(self._range(0, len(self._made)) if None in self._made else self._made)  # type: ignore[arg-type]
+
+    def __eq__(self, other: object) -> bool:
+        if other is self:
+            return True
+        if isinstance(other, (tuple, ItemRows)):
+            return len(other) == len(self) and tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"ItemRows({len(self)} items)"
+
+    def _range(self, lo: int, hi: int) -> list[Item]:
+        """Items lo..hi-1, those not read before made now (as `Item(...)` makes them: every field
+        set, in its order, without the per-field checks of a frozen dataclass)."""
+        made = self._made
+        todo = [i for i in range(lo, hi) if made[i] is None]
+        if todo:
+            a, b = todo[0], todo[-1] + 1
+            pool, inv, perm, sav = (m[a:b].tolist() for m in self._yearly)
+            named = [(nm.names, nm.by[a:b].tolist(), nm.has[a:b].tolist()) for nm in self._named]
+            risk = self._risk[a:b].tolist()
+            new, put = object.__new__, object.__setattr__
+            with gc_paused():
+                for i in todo:
+                    k = i - a
+                    invest_by, maaltal_by, permanent_by = (
+                        tuple((names[c], tuple(by[k][c])) for c, on in enumerate(has[k]) if on)
+                        for names, by, has in named)
+                    it = new(Item)
+                    put(it, "__dict__", {
+                        "key": self.keys[i], "variant": self.variants[i], "risk": risk[k], "payback": self.payback[i],
+                        "pool_investment": tuple(pool[k]), "investment": tuple(inv[k]), "permanent": tuple(perm[k]),
+                        "savings": tuple(sav[k]), "requires": self.requires[i], "title": self.titles[i],
+                        "invest_by": invest_by, "maaltal_by": maaltal_by, "permanent_by": permanent_by})
+                    made[i] = it
+        return made[lo:hi]  # type: ignore[return-value]
+
+
 def _summed(rows: Sequence[tuple[float, ...]], n: int) -> tuple[float, ...]:
     if len(rows) == 1:
         return rows[0]
@@ -248,7 +349,7 @@ class Instance:
     """Everything the solver needs, as plain numbers."""
 
     years: tuple[int, ...]
-    items: tuple[Item, ...]
+    items: Sequence[Item]  # a tuple, or the builder's `ItemRows`
     rules: Rules = field(default_factory=Rules)
     objective: ObjectiveSpec = field(default_factory=ObjectiveSpec)
     base_year: int = 2020
@@ -306,10 +407,32 @@ class Instance:
         return Arrays.of(self.items, len(self.years))
 
     @cached_property
+    def key_of(self) -> tuple[str, ...]:
+        """Each item's proposal key (`Item.key`), without making the items."""
+        items = self.items
+        return items.keys if isinstance(items, ItemRows) else tuple(it.key for it in items)
+
+    @cached_property
+    def variant_of(self) -> tuple[str | None, ...]:
+        """Each item's variant name (`Item.variant`), without making the items."""
+        items = self.items
+        return items.variants if isinstance(items, ItemRows) else tuple(it.variant for it in items)
+
+    @cached_property
+    def requires_of(self) -> tuple[tuple[str, ...], ...]:
+        """The keys each item requires (`Item.requires`), without making the items."""
+        items = self.items
+        return items.requires if isinstance(items, ItemRows) else tuple(it.requires for it in items)
+
+    def label_of(self, i: int) -> str:
+        """Item i's label (`Item.label`), without making the item."""
+        return variant_label(self.key_of[i], self.variant_of[i])
+
+    @cached_property
     def by_key(self) -> dict[str, tuple[int, ...]]:
         out: dict[str, list[int]] = {}
-        for i, it in enumerate(self.items):
-            out.setdefault(it.key, []).append(i)
+        for i, key in enumerate(self.key_of):
+            out.setdefault(key, []).append(i)
         return {k: tuple(v) for k, v in out.items()}
 
     @property
@@ -318,7 +441,11 @@ class Instance:
 
     def all_rules(self) -> tuple[Rule, ...]:
         """Every active rule group of the instance, in the registry's order (`rules.KINDS`)."""
-        return active_rules(self)
+        return self._active_rules
+
+    @cached_property
+    def _active_rules(self) -> tuple[Rule, ...]:
+        return active_rules(self)  # the instance is immutable: its rule groups are found once
 
     def excluded_by(self, rule: Rule) -> frozenset[int]:
         """Items a rule group fixes to 0 (empty for rules that are rows only)."""

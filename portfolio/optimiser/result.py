@@ -240,10 +240,10 @@ def _rule_json(r: Rule) -> dict[str, Any]:
 
 def _statuses(inst: Instance, chosen: frozenset[int] | None, status: Status) -> tuple[ItemStatus, ...]:
     r = inst.rules
-    items = inst.items
+    keys, variants, requires = inst.key_of, inst.variant_of, inst.requires_of
     forced_in, forced_out = set(r.force_in), set(r.force_out)
     pinned = dict(r.pinned)
-    chosen_keys = {items[i].key: items[i] for i in chosen} if chosen is not None else {}
+    chosen_keys = {keys[i]: variants[i] for i in chosen} if chosen is not None else {}
     risk_out = inst.excluded_by(Rule("max_risk"))
     payback_out = inst.excluded_by(Rule("max_payback"))
     too_big = _never_fits_mask(inst).tolist() if chosen is not None else None
@@ -251,7 +251,7 @@ def _statuses(inst: Instance, chosen: frozenset[int] | None, status: Status) -> 
     # the items no rule names (not forced, pinned, excluded, requiring another or one of several
     # variants): chosen or left out, said without the questions below
     named = set(forced_in) | set(forced_out) | set(pinned)
-    plain = [chosen is not None and not it.requires and it.key not in named for it in items]
+    plain = [chosen is not None and not req and key not in named for key, req in zip(keys, requires, strict=True)]
     for idx in inst.by_key.values():
         if len(idx) > 1:
             for i in idx:
@@ -263,8 +263,7 @@ def _statuses(inst: Instance, chosen: frozenset[int] | None, status: Status) -> 
     out = []
     chosen_code, chosen_text = Code.CHOSEN, "Valgt af optimeringen"
     left_code, left_text = Code.LEFT_OUT, "Fravalgt af optimeringen: puljen og reglerne giver mere ved andre forslag"
-    for i, it in enumerate(items):
-        key, variant = it.key, it.variant
+    for i, (key, variant) in enumerate(zip(keys, variants, strict=True)):
         if plain[i] and (i in chosen or (values[i] > _EPS and not too_big[i])):  # type: ignore[operator, index]
             st = new(S)  # as S(key, variant, code, reason), without a frozen dataclass's per-field checks
             put(st, "__dict__", {"key": key, "variant": variant, "code": chosen_code, "reason": chosen_text}
@@ -283,15 +282,16 @@ def _statuses(inst: Instance, chosen: frozenset[int] | None, status: Status) -> 
         elif key in pinned and variant != pinned[key]:
             out.append(S(key, variant, Code.OTHER_VARIANT, f"{key} er låst til varianten {pinned[key]}"))
         elif i in risk_out:
-            out.append(S(key, variant, Code.RISK, f"Udelukket af risikoreglen: risiko {it.risk_name} er over den "
+            out.append(S(key, variant, Code.RISK, f"Udelukket af risikoreglen: risiko {_risk_name(inst, i)} er over den "
                                                   f"højeste tilladte ({RISK_NAMES[r.max_risk or 0]})"))
         elif i in payback_out:
-            if it.payback is None:
+            payback = inst.items[i].payback
+            if payback is None:
                 why = "tilbagebetaler ikke investeringen inden for forslagets tabel"
             else:
-                why = f"tilbagebetalingstid {fmt.years_text(it.payback)} er over grænsen på {fmt.years_text(r.max_payback)}"
+                why = f"tilbagebetalingstid {fmt.years_text(payback)} er over grænsen på {fmt.years_text(r.max_payback)}"
             out.append(S(key, variant, Code.PAYBACK, f"Udelukket af tilbagebetalingsreglen: {why}"))
-        elif chosen is not None and r.dependencies and (miss := [k for k in it.requires if k not in chosen_keys]):
+        elif chosen is not None and r.dependencies and (miss := [k for k in requires[i] if k not in chosen_keys]):
             parts = []
             for k in miss:
                 if k not in inst.by_key:
@@ -302,8 +302,8 @@ def _statuses(inst: Instance, chosen: frozenset[int] | None, status: Status) -> 
                     parts.append(f"{k}, som ikke er valgt")
             out.append(S(key, variant, Code.DEPENDENCY, "Kræver " + " og ".join(parts)))
         elif chosen is not None and key in chosen_keys:
-            out.append(S(key, variant, Code.OTHER_VARIANT, f"Varianten {chosen_keys[key].variant} er valgt i stedet"))
-        elif too_big is not None and too_big[i] and (why := _never_fits(inst, it)):
+            out.append(S(key, variant, Code.OTHER_VARIANT, f"Varianten {chosen_keys[key]} er valgt i stedet"))
+        elif too_big is not None and too_big[i] and (why := _never_fits(inst, inst.items[i])):
             out.append(S(key, variant, Code.TOO_BIG, why))
         elif chosen is not None:
             if values[i] <= _EPS:
@@ -318,6 +318,10 @@ def _statuses(inst: Instance, chosen: frozenset[int] | None, status: Status) -> 
         else:
             out.append(S(key, variant, Code.NO_SOLUTION, "Tidsgrænsen blev nået, før en løsning blev fundet"))
     return tuple(out)
+
+
+def _risk_name(inst: Instance, i: int) -> str:
+    return RISK_NAMES[int(inst.arrays.risk[i])]
 
 
 def _never_fits_mask(inst: Instance) -> np.ndarray:
@@ -373,7 +377,8 @@ def result_from(inst: Instance, raw: RawSolution, explanation: str | None = None
         pool = {y: total(a.pool_investment, n) for n, y in enumerate(years)}
         net = {y: perm[y] + inv[y] for y in years}
         objective: float | None = math.fsum(inst.value_array[sel].tolist())
-        selected = tuple((inst.items[i].key, inst.items[i].variant) for i in sel.tolist())
+        keys, variants = inst.key_of, inst.variant_of
+        selected = tuple((keys[i], variants[i]) for i in sel.tolist())
         pool_total = math.fsum(pool.values())
         bound, gap, status = _bound_and_gap(objective, raw, mip_gap)
     else:
@@ -423,7 +428,7 @@ def check_selection(inst: Instance, chosen: Iterable[int]) -> list[str]:
     """The rules a selection (item indices) breaks, as short texts; [] when it satisfies all.
     Each rule's meaning is its kind's bounds and rows (`rules.KINDS`)."""
     sel = sorted(set(chosen))
-    keys = [inst.items[i].key for i in sel]
+    keys = [inst.key_of[i] for i in sel]
     problems = [f"{k}: mere end én variant" for k in sorted({k for k in keys if keys.count(k) > 1})]
     for rule in inst.all_rules():
         problems += violations(inst, rule, sel)

@@ -423,7 +423,8 @@ class Dependency(RuleKind):
     def groups(self, inst: Instance) -> list[Rule]:
         if not inst.rules.dependencies:
             return []
-        edges = sorted({(it.key, req) for it in inst.items for req in it.requires if req != it.key})
+        edges = sorted({(key, req) for key, reqs in zip(inst.key_of, inst.requires_of, strict=True)
+                        for req in reqs if req != key})
         return [Rule("dependency", key=a, other=b) for a, b in edges]
 
     def excluded(self, inst: Instance, rule: Rule) -> frozenset[int]:
