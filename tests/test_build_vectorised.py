@@ -27,6 +27,7 @@ from portfolio.model import (
 )
 from portfolio.optimiser import InstanceCache, build_instance, item_value, solve
 from portfolio.optimiser.instance import Arrays, Item, ItemRows
+from portfolio.optimiser.result import StatusRows
 from portfolio.prices import PriceIndexError
 from portfolio.scenario import Scenario, ScenarioError, all_investments, flow_settings
 
@@ -195,8 +196,15 @@ def test_the_items_read_as_the_tuple_they_stand_for_and_optimising_makes_none():
     items = inst.items
     assert isinstance(items, ItemRows) and items._made.count(None) == len(items)
     res = solve(inst, mip_gap=0.01)
-    # the model, the solve, the result and its statuses read only arrays, keys and variants
-    assert res.selected and len(res.statuses) == len(items) and items._made.count(None) == len(items)
+    # the model, the solve, the result and its statuses read only arrays, keys and variants; the
+    # statuses' objects are made when read
+    statuses = res.statuses
+    assert isinstance(statuses, StatusRows) and statuses._made.count(None) == len(items)
+    assert res.selected and len(statuses) == len(items) and items._made.count(None) == len(items)
+    assert [(s.key, s.variant) for s in statuses] == list(zip(inst.key_of, inst.variant_of, strict=True))
+    assert {(s.key, s.variant) for s in statuses if s.chosen} == set(res.selected)
+    assert statuses[3] is statuses[3] and statuses[-1] == tuple(statuses)[-1]
+    assert pickle.loads(pickle.dumps(res)) == res and res.to_json() == pickle.loads(pickle.dumps(res)).to_json()
     ref = reference_items(syn, sc)
     assert len(items) == len(ref) > 300
     with pytest.raises(IndexError):

@@ -186,10 +186,14 @@ def _build_items(ds: DataSet, scenario: Scenario) -> _Built:
     arrays = Arrays(pool_investment=pool, investment=inv, permanent=perm, savings=sav, risk=risk,
                     payback=np.array([np.nan if b is None else b for b in payback], dtype=float),
                     pool_total=row_sums(pool))
-    # Instance.by_key: a proposal's variants are consecutive items
-    first = np.nonzero(np.diff(np.asarray(iprop), prepend=-1))[0].tolist()
-    ends = [*first[1:], n]
-    by_key = {keys[a]: (a,) if b == a + 1 else tuple(range(a, b)) for a, b in zip(first, ends, strict=True)}
+    # Instance.by_key: a proposal's variants are consecutive items; each key first with its last
+    # item (a dict keeps a key where it first came), then the proposals with several made whole
+    by_key = dict(zip(keys, zip(range(n)), strict=True))
+    ia = tab.item_prop[items_on]
+    first = np.flatnonzero(np.r_[True, ia[1:] != ia[:-1]])
+    ends = np.r_[first[1:], n]
+    for a, b in zip(first[ends - first > 1].tolist(), ends[ends - first > 1].tolist(), strict=True):
+        by_key[keys[a]] = tuple(range(a, b))
     return items, arrays, by_key
 
 

@@ -17,6 +17,7 @@ from .. import fmt
 from ..figures import npv
 from ..model import variant_label
 from ..scenario import MINIMISED_OBJECTIVES, OBJECTIVE_LABELS
+from .madewhenread import MadeWhenRead
 from .rules import RISK_NAMES, PartySpec, PoolSpec, Rule, TargetSpec, active_rules, excluded_by
 
 # "within_gap": stopped at the scenario's allowed relative gap (`Scenario.mip_gap`), not proven optimal
@@ -96,14 +97,14 @@ class NamedAmounts:
     has: np.ndarray
 
 
-class ItemRows(Sequence[Item]):
+class ItemRows(MadeWhenRead[Item]):
     """The items of a built instance (`build.build_instance`), each made from its rows of the
     arrays the first time it is read.
 
     The optimiser, the model and the result read only the arrays (`Instance.arrays`) and the
     items' keys, variants and dependencies (`Instance.key_of`, `variant_of`, `requires_of`), so a
     large catalogue makes no `Item` object it does not show. It reads as the tuple of the items it
-    stands for (length, indices, slices, iteration, equality and hash), and a read item is kept.
+    stands for, and a read item is kept (`madewhenread.MadeWhenRead`).
 
     Examples
     --------
@@ -125,65 +126,26 @@ class ItemRows(Sequence[Item]):
         self._named = (invest_by, maaltal_by, permanent_by)
         self._made: list[Item | None] = [None] * len(keys)
 
-    def __len__(self) -> int:
-        return len(self._made)
-
-    def __getitem__(self, index: int | slice) -> Item | tuple[Item, ...]:  # type: ignore[override]
-        n = len(self._made)
-        if isinstance(index, slice):
-            lo, hi, step = index.indices(n)
-            if step == 1:
-                return tuple(self._range(lo, hi)) if lo < hi else ()
-            return tuple(self[i] for i in range(lo, hi, step))  # type: ignore[misc]
-        i = index.__index__()
-        if i < 0:
-            i += n
-        if not 0 <= i < n:
-            raise IndexError("item index out of range")
-        made = self._made[i]
-        return made if made is not None else self._range(i, i + 1)[0]
-
-    def __iter__(self) -> Iterator[Item]:
-        return iter(self._range(0, len(self._made)) if None in self._made else self._made)  # type: ignore[arg-type]
-
-    def __eq__(self, other: object) -> bool:
-        if other is self:
-            return True
-        if isinstance(other, (tuple, ItemRows)):
-            return len(other) == len(self) and tuple(self) == tuple(other)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(tuple(self))
-
-    def __repr__(self) -> str:
-        return f"ItemRows({len(self)} items)"
-
-    def _range(self, lo: int, hi: int) -> list[Item]:
-        """Items lo..hi-1, those not read before made now (as `Item(...)` makes them: every field
-        set, in its order, without the per-field checks of a frozen dataclass)."""
-        made = self._made
-        todo = [i for i in range(lo, hi) if made[i] is None]
-        if todo:
-            a, b = todo[0], todo[-1] + 1
-            pool, inv, perm, sav = (m[a:b].tolist() for m in self._yearly)
-            named = [(nm.names, nm.by[a:b].tolist(), nm.has[a:b].tolist()) for nm in self._named]
-            risk = self._risk[a:b].tolist()
-            new, put = object.__new__, object.__setattr__
-            with gc_paused():
-                for i in todo:
-                    k = i - a
-                    invest_by, maaltal_by, permanent_by = (
-                        tuple((names[c], tuple(by[k][c])) for c, on in enumerate(has[k]) if on)
-                        for names, by, has in named)
-                    it = new(Item)
-                    put(it, "__dict__", {
-                        "key": self.keys[i], "variant": self.variants[i], "risk": risk[k], "payback": self.payback[i],
-                        "pool_investment": tuple(pool[k]), "investment": tuple(inv[k]), "permanent": tuple(perm[k]),
-                        "savings": tuple(sav[k]), "requires": self.requires[i], "title": self.titles[i],
-                        "invest_by": invest_by, "maaltal_by": maaltal_by, "permanent_by": permanent_by})
-                    made[i] = it
-        return made[lo:hi]  # type: ignore[return-value]
+    def _make(self, lo: int, hi: int) -> list[Item]:
+        """Items lo..hi-1, made as `Item(...)` makes them (every field set, in its order, without
+        the per-field checks of a frozen dataclass)."""
+        pool, inv, perm, sav = (m[lo:hi].tolist() for m in self._yearly)
+        named = [(nm.names, nm.by[lo:hi].tolist(), nm.has[lo:hi].tolist()) for nm in self._named]
+        risk = self._risk[lo:hi].tolist()
+        new, put = object.__new__, object.__setattr__
+        out = []
+        with gc_paused():
+            for k, i in enumerate(range(lo, hi)):
+                invest_by, maaltal_by, permanent_by = (
+                    tuple((names[c], tuple(by[k][c])) for c, on in enumerate(has[k]) if on) for names, by, has in named)
+                it = new(Item)
+                put(it, "__dict__", {
+                    "key": self.keys[i], "variant": self.variants[i], "risk": risk[k], "payback": self.payback[i],
+                    "pool_investment": tuple(pool[k]), "investment": tuple(inv[k]), "permanent": tuple(perm[k]),
+                    "savings": tuple(sav[k]), "requires": self.requires[i], "title": self.titles[i],
+                    "invest_by": invest_by, "maaltal_by": maaltal_by, "permanent_by": permanent_by})
+                out.append(it)
+        return out
 
 
 def _summed(rows: Sequence[tuple[float, ...]], n: int) -> tuple[float, ...]:

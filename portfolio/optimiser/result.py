@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -14,6 +14,7 @@ from .. import fmt
 from ..model import variant_label
 from ..scenario import MINIMISED_OBJECTIVES
 from .instance import _EPS, Instance, Item, Status, gc_paused
+from .madewhenread import MadeWhenRead
 from .milp import RawSolution
 from .rules import BY_KIND, RISK_NAMES, Rule, rule_label, violations
 
@@ -64,6 +65,26 @@ class ItemStatus:
     @property
     def label(self) -> str:
         return variant_label(self.key, self.variant)
+
+
+class StatusRows(MadeWhenRead[ItemStatus]):
+    """Every variant's status, in the instance's order: its code and reason are decided with the
+    result (`result_from`), its `ItemStatus` is made when read (`madewhenread.MadeWhenRead`)."""
+
+    def __init__(self, keys: Sequence[str], variants: Sequence[str | None], codes: Sequence[Code],
+                 reasons: Sequence[str]) -> None:
+        self._columns = (keys, variants, codes, reasons)
+        self._made: list[ItemStatus | None] = [None] * len(codes)
+
+    def _make(self, lo: int, hi: int) -> list[ItemStatus]:
+        new, put = object.__new__, object.__setattr__
+        out = []
+        with gc_paused():
+            for key, variant, code, reason in zip(*(c[lo:hi] for c in self._columns), strict=True):
+                st = new(ItemStatus)  # as ItemStatus(...), without a frozen dataclass's per-field checks
+                put(st, "__dict__", {"key": key, "variant": variant, "code": code, "reason": reason})
+                out.append(st)
+        return out
 
 
 @dataclass(frozen=True)
@@ -125,7 +146,7 @@ class Result:
     explanation: str | None  # None unless infeasible
     solver: str
     solve_seconds: float  # model build and solve (and the explanation, if any)
-    statuses: tuple[ItemStatus, ...]
+    statuses: Sequence[ItemStatus]  # a tuple, or `StatusRows`
     conflicts: tuple[Conflict, ...] = ()
     repairs: tuple[Repair, ...] = ()  # verified changes that admit a portfolio (see repairs.py)
     years: tuple[int, ...] = ()
@@ -238,86 +259,85 @@ def _rule_json(r: Rule) -> dict[str, Any]:
     return out
 
 
-def _statuses(inst: Instance, chosen: frozenset[int] | None, status: Status) -> tuple[ItemStatus, ...]:
+def _statuses(inst: Instance, chosen: frozenset[int] | None, status: Status) -> StatusRows:
     r = inst.rules
+    n = len(inst.items)
     keys, variants, requires = inst.key_of, inst.variant_of, inst.requires_of
     forced_in, forced_out = set(r.force_in), set(r.force_out)
     pinned = dict(r.pinned)
     chosen_keys = {keys[i]: variants[i] for i in chosen} if chosen is not None else {}
     risk_out = inst.excluded_by(Rule("max_risk"))
     payback_out = inst.excluded_by(Rule("max_payback"))
-    too_big = _never_fits_mask(inst).tolist() if chosen is not None else None
-    values = inst.value_array.tolist()
+    too_big = _never_fits_mask(inst)
+    values = inst.value_array
+    in_portfolio = np.zeros(n, dtype=bool)
+    in_portfolio[list(chosen or ())] = True
     # the items no rule names (not forced, pinned, excluded, requiring another or one of several
-    # variants): chosen or left out, said without the questions below
-    named = set(forced_in) | set(forced_out) | set(pinned)
-    plain = [chosen is not None and not req and key not in named for key, req in zip(keys, requires, strict=True)]
+    # variants) that are chosen, or left out while they would add to the objective and could fit:
+    # said at once, without the questions below
+    named = forced_in | forced_out | set(pinned)
+    plain = np.array([not req and key not in named for key, req in zip(keys, requires, strict=True)], dtype=bool)
     for idx in inst.by_key.values():
         if len(idx) > 1:
-            for i in idx:
-                plain[i] = False
-    for i in risk_out | payback_out:
-        plain[i] = False
-    S = ItemStatus
-    new, put = object.__new__, object.__setattr__
-    out = []
-    chosen_code, chosen_text = Code.CHOSEN, "Valgt af optimeringen"
+            plain[list(idx)] = False
+    plain[list(risk_out | payback_out)] = False
+    said = (plain & (in_portfolio | ((values > _EPS) & ~too_big)) if chosen is not None
+            else np.zeros(n, dtype=bool))
     left_code, left_text = Code.LEFT_OUT, "Fravalgt af optimeringen: puljen og reglerne giver mere ved andre forslag"
-    for i, (key, variant) in enumerate(zip(keys, variants, strict=True)):
-        if plain[i] and (i in chosen or (values[i] > _EPS and not too_big[i])):  # type: ignore[operator, index]
-            st = new(S)  # as S(key, variant, code, reason), without a frozen dataclass's per-field checks
-            put(st, "__dict__", {"key": key, "variant": variant, "code": chosen_code, "reason": chosen_text}
-                if i in chosen else  # type: ignore[operator]
-                {"key": key, "variant": variant, "code": left_code, "reason": left_text})
-            out.append(st)
-            continue
-        if chosen is not None and i in chosen:
-            if key in forced_in:
-                out.append(S(key, variant, Code.FORCED_IN, "Tvunget med"))
-            else:
-                out.append(S(key, variant, Code.CHOSEN, "Valgt af optimeringen"))
-            continue
-        if key in forced_out:
-            out.append(S(key, variant, Code.FORCED_OUT, "Tvunget fra"))
-        elif key in pinned and variant != pinned[key]:
-            out.append(S(key, variant, Code.OTHER_VARIANT, f"{key} er låst til varianten {pinned[key]}"))
-        elif i in risk_out:
-            out.append(S(key, variant, Code.RISK, f"Udelukket af risikoreglen: risiko {_risk_name(inst, i)} er over den "
-                                                  f"højeste tilladte ({RISK_NAMES[r.max_risk or 0]})"))
-        elif i in payback_out:
-            payback = inst.items[i].payback
-            if payback is None:
-                why = "tilbagebetaler ikke investeringen inden for forslagets tabel"
-            else:
-                why = f"tilbagebetalingstid {fmt.years_text(payback)} er over grænsen på {fmt.years_text(r.max_payback)}"
-            out.append(S(key, variant, Code.PAYBACK, f"Udelukket af tilbagebetalingsreglen: {why}"))
-        elif chosen is not None and r.dependencies and (miss := [k for k in requires[i] if k not in chosen_keys]):
-            parts = []
-            for k in miss:
-                if k not in inst.by_key:
-                    parts.append(f"{k}, som ikke er med i de valgte kataloger")
-                elif k in forced_out:
-                    parts.append(f"{k}, som er tvunget fra")
-                else:
-                    parts.append(f"{k}, som ikke er valgt")
-            out.append(S(key, variant, Code.DEPENDENCY, "Kræver " + " og ".join(parts)))
-        elif chosen is not None and key in chosen_keys:
-            out.append(S(key, variant, Code.OTHER_VARIANT, f"Varianten {chosen_keys[key]} er valgt i stedet"))
-        elif too_big is not None and too_big[i] and (why := _never_fits(inst, inst.items[i])):
-            out.append(S(key, variant, Code.TOO_BIG, why))
-        elif chosen is not None:
-            if values[i] <= _EPS:
-                out.append(S(key, variant, Code.LEFT_OUT, "Fravalgt af optimeringen: forbedrer ikke målet (bidrag til "
-                                                          f"nettoeffekten {fmt.mio(fmt.shown_objective(values[i]), 2)}, "
-                                                          f"{inst.base_year} p/l)"))
-            else:
-                out.append(S(key, variant, left_code, left_text))
-        elif status == "infeasible":
-            why = "Tvunget med, men" if key in forced_in else "Ingen løsning:"
-            out.append(S(key, variant, Code.NO_SOLUTION, f"{why} reglerne kan ikke overholdes samtidig"))
+    flags = in_portfolio.tolist()
+    codes: list[Code] = [Code.CHOSEN if c else left_code for c in flags]
+    reasons: list[str] = ["Valgt af optimeringen" if c else left_text for c in flags]
+    for i in np.flatnonzero(~said).tolist():
+        codes[i], reasons[i] = _status_of(inst, i, chosen, status, chosen_keys, risk_out, payback_out,
+                                          bool(too_big[i]), float(values[i]))
+    return StatusRows(keys, variants, codes, reasons)
+
+
+def _status_of(inst: Instance, i: int, chosen: frozenset[int] | None, status: Status, chosen_keys: dict[str, str | None],
+               risk_out: frozenset[int], payback_out: frozenset[int], too_big: bool, value: float) -> tuple[Code, str]:
+    """Item i's code and reason, when a rule names it or the plain words do not fit (`_statuses`)."""
+    r = inst.rules
+    key, variant, requires = inst.key_of[i], inst.variant_of[i], inst.requires_of[i]
+    pinned = dict(r.pinned)
+    if chosen is not None and i in chosen:
+        return (Code.FORCED_IN, "Tvunget med") if key in r.force_in else (Code.CHOSEN, "Valgt af optimeringen")
+    if key in r.force_out:
+        return Code.FORCED_OUT, "Tvunget fra"
+    if key in pinned and variant != pinned[key]:
+        return Code.OTHER_VARIANT, f"{key} er låst til varianten {pinned[key]}"
+    if i in risk_out:
+        return Code.RISK, (f"Udelukket af risikoreglen: risiko {_risk_name(inst, i)} er over den "
+                           f"højeste tilladte ({RISK_NAMES[r.max_risk or 0]})")
+    if i in payback_out:
+        payback = inst.items[i].payback
+        if payback is None:
+            why = "tilbagebetaler ikke investeringen inden for forslagets tabel"
         else:
-            out.append(S(key, variant, Code.NO_SOLUTION, "Tidsgrænsen blev nået, før en løsning blev fundet"))
-    return tuple(out)
+            why = f"tilbagebetalingstid {fmt.years_text(payback)} er over grænsen på {fmt.years_text(r.max_payback)}"
+        return Code.PAYBACK, f"Udelukket af tilbagebetalingsreglen: {why}"
+    if chosen is not None and r.dependencies and (miss := [k for k in requires if k not in chosen_keys]):
+        parts = []
+        for k in miss:
+            if k not in inst.by_key:
+                parts.append(f"{k}, som ikke er med i de valgte kataloger")
+            elif k in r.force_out:
+                parts.append(f"{k}, som er tvunget fra")
+            else:
+                parts.append(f"{k}, som ikke er valgt")
+        return Code.DEPENDENCY, "Kræver " + " og ".join(parts)
+    if chosen is not None and key in chosen_keys:
+        return Code.OTHER_VARIANT, f"Varianten {chosen_keys[key]} er valgt i stedet"
+    if chosen is not None and too_big and (why := _never_fits(inst, inst.items[i])):
+        return Code.TOO_BIG, why
+    if chosen is not None:
+        if value <= _EPS:
+            return Code.LEFT_OUT, ("Fravalgt af optimeringen: forbedrer ikke målet (bidrag til nettoeffekten "
+                                   f"{fmt.mio(fmt.shown_objective(value), 2)}, {inst.base_year} p/l)")
+        return Code.LEFT_OUT, "Fravalgt af optimeringen: puljen og reglerne giver mere ved andre forslag"
+    if status == "infeasible":
+        why = "Tvunget med, men" if key in r.force_in else "Ingen løsning:"
+        return Code.NO_SOLUTION, f"{why} reglerne kan ikke overholdes samtidig"
+    return Code.NO_SOLUTION, "Tidsgrænsen blev nået, før en løsning blev fundet"
 
 
 def _risk_name(inst: Instance, i: int) -> str:
@@ -384,8 +404,7 @@ def result_from(inst: Instance, raw: RawSolution, explanation: str | None = None
     else:
         inv, perm, pool, net = {}, {}, {}, {}
         objective, selected, pool_total = None, (), 0.0
-    with gc_paused():
-        statuses = _statuses(inst, chosen, raw.status)
+    statuses = _statuses(inst, chosen, raw.status)
     return Result(status=status, objective=objective, selected=selected, investment_by_year=inv,
                   permanent_by_year=perm, net_by_year=net, pool_use_by_year=pool, pool_use_total=pool_total,
                   explanation=explanation, solver=raw.solver,
