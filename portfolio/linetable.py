@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import chain
-from operator import attrgetter
+from operator import attrgetter, itemgetter, methodcaller
 
 import numpy as np
 
@@ -97,7 +97,7 @@ def _make(ds: DataSet) -> LineTable:
     cells = list(map(attrgetter("amounts"), lines))
     cells_of = _ints(map(len, cells), n_lines)
     cell_year = _ints(chain.from_iterable(cells), int(cells_of.sum()))
-    cell_amount = np.fromiter(chain.from_iterable(c.values() for c in cells), dtype=float, count=len(cell_year))
+    cell_amount = np.fromiter(chain.from_iterable(map(methodcaller("values"), cells)), dtype=float, count=len(cell_year))
     # the variants ("items"): a proposal's variants in its order, or one item without a name
     names = [p.variant_names or (None,) for p in props]
     items_of = _ints(map(len, names), n_props)
@@ -120,9 +120,12 @@ def _make(ds: DataSet) -> LineTable:
         order = np.argsort(pair_item, kind="stable")
         pair_item, pair_line = pair_item[order], pair_line[order]
     prop_years = list(map(attrgetter("years"), props))
-    years = np.concatenate([_ints(chain.from_iterable(prop_years), int(sum(map(len, prop_years)))), cell_year])
-    y0 = int(years.min()) if len(years) else 0
-    span = int(years.max()) - y0 + 1 if len(years) else 1
+    prop_first = _ints(map(itemgetter(0), prop_years), n_props)
+    prop_last = _ints(map(itemgetter(-1), prop_years), n_props)
+    ends = [a.min() for a in (prop_first, cell_year) if len(a)], [a.max() for a in (prop_first, prop_last, cell_year)
+                                                                  if len(a)]
+    y0 = int(min(ends[0])) if ends[0] else 0
+    span = int(max(ends[1])) - y0 + 1 if ends[1] else 1
     amounts = np.zeros((n_lines, span))
     present = np.zeros((n_lines, span), dtype=bool)
     if len(cell_year):
@@ -137,8 +140,7 @@ def _make(ds: DataSet) -> LineTable:
         cat_ids=cat_ids, props=props, prop_keys=prop_keys, prop_titles=tuple(map(attrgetter("title"), props)),
         prop_cat=prop_cat,
         prop_pl=_ints(map(attrgetter("price_level_year"), props), n_props),
-        prop_first=np.array([y[0] for y in prop_years], dtype=np.int64),
-        prop_last=np.array([y[-1] for y in prop_years], dtype=np.int64),
+        prop_first=prop_first, prop_last=prop_last,
         prop_risk=np.array([p.risk.rank for p in props], dtype=np.int64),
         prop_requires=tuple(map(ds.required_by, prop_keys)),
         item_prop=item_prop, item_variant=item_variant, item_payback=(), item_own_investment=(),
