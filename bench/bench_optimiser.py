@@ -406,7 +406,7 @@ def main() -> int:
         figures.append(Figure(group, f"{name}", t_p, "naiv PuLP + CBC", t_c, note=agree(res.objective, obj_c)))
     group = "Optimér syntetiske kataloger (puljer pr. år og i alt, risikoandel 40 %, haircut)"
     for n, gap in SYNTHETIC:
-        figures += synthetic_figures(group, n, gap, 1 if args.quick else 3)
+        figures += synthetic_figures(group, n, gap, 1 if args.quick else 5)
     report(figures, args.json)
     return 0
 

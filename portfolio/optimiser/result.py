@@ -298,7 +298,7 @@ def _status_of(inst: Instance, i: int, chosen: frozenset[int] | None, status: St
     """Item i's code and reason, when a rule names it or the plain words do not fit (`_statuses`)."""
     r = inst.rules
     key, variant, requires = inst.key_of[i], inst.variant_of[i], inst.requires_of[i]
-    pinned = dict(r.pinned)
+    pinned = dict(r.pinned) if r.pinned else {}
     if chosen is not None and i in chosen:
         return (Code.FORCED_IN, "Tvunget med") if key in r.force_in else (Code.CHOSEN, "Valgt af optimeringen")
     if key in r.force_out:
