@@ -186,14 +186,18 @@ def _build_items(ds: DataSet, scenario: Scenario) -> _Built:
     arrays = Arrays(pool_investment=pool, investment=inv, permanent=perm, savings=sav, risk=risk,
                     payback=np.array([np.nan if b is None else b for b in payback], dtype=float),
                     pool_total=row_sums(pool))
-    # Instance.by_key: a proposal's variants are consecutive items; each key first with its last
-    # item (a dict keeps a key where it first came), then the proposals with several made whole
-    by_key = dict(zip(keys, zip(range(n)), strict=True))
+    # Instance.by_key: a proposal's variants are consecutive items. With unique keys: each key
+    # with its one item, then the proposals with several made whole
     ia = tab.item_prop[items_on]
     first = np.flatnonzero(np.r_[True, ia[1:] != ia[:-1]])
     ends = np.r_[first[1:], n]
-    for a, b in zip(first[ends - first > 1].tolist(), ends[ends - first > 1].tolist(), strict=True):
-        by_key[keys[a]] = tuple(range(a, b))
+    if tab.unique_keys:
+        by_key = dict(zip(keys, zip(range(n)), strict=True))
+        several = ends - first > 1
+        for a, b in zip(first[several].tolist(), ends[several].tolist(), strict=True):
+            by_key[keys[a]] = tuple(range(a, b))
+    else:  # a key twice: its last proposal's items, where the key first came
+        by_key = {keys[a]: tuple(range(a, b)) for a, b in zip(first.tolist(), ends.tolist(), strict=True)}
     return items, arrays, by_key
 
 
