@@ -120,12 +120,11 @@ def _make(ds: DataSet) -> LineTable:
         order = np.argsort(pair_item, kind="stable")
         pair_item, pair_line = pair_item[order], pair_line[order]
     prop_years = list(map(attrgetter("years"), props))
-    prop_first = _ints(map(itemgetter(0), prop_years), n_props)
-    prop_last = _ints(map(itemgetter(-1), prop_years), n_props)
-    ends = [a.min() for a in (prop_first, cell_year) if len(a)], [a.max() for a in (prop_first, prop_last, cell_year)
-                                                                  if len(a)]
-    y0 = int(min(ends[0])) if ends[0] else 0
-    span = int(max(ends[1])) - y0 + 1 if ends[1] else 1
+    years_of = _ints(map(len, prop_years), n_props)
+    own_year = _ints(chain.from_iterable(prop_years), int(years_of.sum()))  # every proposal's own years
+    every_year = np.concatenate([own_year, cell_year])
+    y0 = int(every_year.min()) if len(every_year) else 0
+    span = int(every_year.max()) - y0 + 1 if len(every_year) else 1
     amounts = np.zeros((n_lines, span))
     present = np.zeros((n_lines, span), dtype=bool)
     if len(cell_year):
@@ -140,7 +139,8 @@ def _make(ds: DataSet) -> LineTable:
         cat_ids=cat_ids, props=props, prop_keys=prop_keys, prop_titles=tuple(map(attrgetter("title"), props)),
         prop_cat=prop_cat,
         prop_pl=_ints(map(attrgetter("price_level_year"), props), n_props),
-        prop_first=prop_first, prop_last=prop_last,
+        prop_first=_ints(map(itemgetter(0), prop_years), n_props),
+        prop_last=_ints(map(itemgetter(-1), prop_years), n_props),
         prop_risk=np.array([p.risk.rank for p in props], dtype=np.int64),
         prop_requires=tuple(map(ds.required_by, prop_keys)),
         item_prop=item_prop, item_variant=item_variant, item_payback=(), item_own_investment=(),
@@ -149,7 +149,7 @@ def _make(ds: DataSet) -> LineTable:
         line_category=np.asarray(line_category, dtype=np.int64),
         line_udvalg=np.array(list(map(u_index.__getitem__, udvalg_names)), dtype=np.int64), udvalg=udvalg,
         y0=y0, amounts=amounts, present=present, unique_keys=len(set(prop_keys)) == len(props))
-    payback, own_investment = _own_figures(tab, span, prop_years)
+    payback, own_investment = _own_figures(tab, years_of, own_year)
     object.__setattr__(tab, "item_payback", payback)
     object.__setattr__(tab, "item_own_investment", own_investment)
     return tab
@@ -176,15 +176,16 @@ def _ints(values: Iterable[int], count: int) -> np.ndarray:
     return np.fromiter(values, dtype=np.int64, count=count)
 
 
-def _own_figures(tab: LineTable, span: int, prop_years: list[tuple[int, ...]]
+def _own_figures(tab: LineTable, years_of: np.ndarray, own_year: np.ndarray
                  ) -> tuple[tuple[int | None, ...], tuple[float, ...]]:
     """Each variant's payback and total investment on its proposal's own table, as
-    `figures.variant_figures(variant)` gives them."""
+    `figures.variant_figures(variant)` gives them (`own_year`: every proposal's years in turn,
+    `years_of` of each)."""
     n_items = len(tab.item_prop)
+    span = tab.amounts.shape[1]
     # the own table's columns of each line: its proposal's years
     own = np.zeros((len(tab.props), span), dtype=bool)
-    counts = [len(y) for y in prop_years]
-    own[np.repeat(np.arange(len(tab.props)), counts), _ints(chain.from_iterable(prop_years), sum(counts)) - tab.y0] = True
+    own[np.repeat(np.arange(len(tab.props)), years_of), own_year - tab.y0] = True
     line_own = own[tab.line_prop] & tab.present
     amounts = np.where(line_own, tab.amounts, 0.0)
     impl = tab.line_impl[tab.pair_line]

@@ -172,11 +172,12 @@ def _build_items(ds: DataSet, scenario: Scenario) -> _Built:
     service = ~impl & (styr == linetable.SERVICE)
     by_maal = added_in_order(n * n_u, pi[service] * n_u + u_col[service], a[service]).reshape(n, n_u, n_years)
 
-    iprop = tab.item_prop[items_on].tolist()
+    ia = tab.item_prop[items_on]  # each item's proposal
+    iprop = ia.tolist()
     on = items_on.tolist()
     keys = tuple(map(tab.prop_keys.__getitem__, iprop))
     payback = tuple(map(tab.item_payback.__getitem__, on))
-    risk = tab.prop_risk[tab.item_prop[items_on]]
+    risk = tab.prop_risk[ia]
     items = ItemRows(
         keys=keys, variants=tuple(map(tab.item_variant.__getitem__, on)),
         requires=tuple(map(tab.prop_requires.__getitem__, iprop)), titles=tuple(map(tab.prop_titles.__getitem__, iprop)),
@@ -186,18 +187,10 @@ def _build_items(ds: DataSet, scenario: Scenario) -> _Built:
     arrays = Arrays(pool_investment=pool, investment=inv, permanent=perm, savings=sav, risk=risk,
                     payback=np.array([np.nan if b is None else b for b in payback], dtype=float),
                     pool_total=row_sums(pool))
-    # Instance.by_key: a proposal's variants are consecutive items. With unique keys: each key
-    # with its one item, then the proposals with several made whole
-    ia = tab.item_prop[items_on]
-    first = np.flatnonzero(np.r_[True, ia[1:] != ia[:-1]])
-    ends = np.r_[first[1:], n]
-    if tab.unique_keys:
-        by_key = dict(zip(keys, zip(range(n)), strict=True))
-        several = ends - first > 1
-        for a, b in zip(first[several].tolist(), ends[several].tolist(), strict=True):
-            by_key[keys[a]] = tuple(range(a, b))
-    else:  # a key twice: its last proposal's items, where the key first came
-        by_key = {keys[a]: tuple(range(a, b)) for a, b in zip(first.tolist(), ends.tolist(), strict=True)}
+    # Instance.by_key: a proposal's variants are consecutive items (a key twice: its last
+    # proposal's items, where the key first came)
+    first = np.flatnonzero(np.r_[True, ia[1:] != ia[:-1]]).tolist()
+    by_key = {keys[lo]: tuple(range(lo, hi)) for lo, hi in zip(first, [*first[1:], n], strict=True)}
     return items, arrays, by_key
 
 

@@ -386,10 +386,6 @@ class Instance:
         items = self.items
         return items.requires if isinstance(items, ItemRows) else tuple(it.requires for it in items)
 
-    def label_of(self, i: int) -> str:
-        """Item i's label (`Item.label`), without making the item."""
-        return variant_label(self.key_of[i], self.variant_of[i])
-
     @cached_property
     def by_key(self) -> dict[str, tuple[int, ...]]:
         out: dict[str, list[int]] = {}

@@ -259,6 +259,10 @@ def _rule_json(r: Rule) -> dict[str, Any]:
     return out
 
 
+_CHOSEN_TEXT = CODE_LABELS[Code.CHOSEN]  # "Valgt af optimeringen"
+_LEFT_OUT_TEXT = "Fravalgt af optimeringen: puljen og reglerne giver mere ved andre forslag"
+
+
 def _statuses(inst: Instance, chosen: frozenset[int] | None, status: Status) -> StatusRows:
     r = inst.rules
     n = len(inst.items)
@@ -283,10 +287,9 @@ def _statuses(inst: Instance, chosen: frozenset[int] | None, status: Status) -> 
     plain[list(risk_out | payback_out)] = False
     said = (plain & (in_portfolio | ((values > _EPS) & ~too_big)) if chosen is not None
             else np.zeros(n, dtype=bool))
-    left_code, left_text = Code.LEFT_OUT, "Fravalgt af optimeringen: puljen og reglerne giver mere ved andre forslag"
     flags = in_portfolio.tolist()
-    codes: list[Code] = [Code.CHOSEN if c else left_code for c in flags]
-    reasons: list[str] = ["Valgt af optimeringen" if c else left_text for c in flags]
+    codes: list[Code] = [Code.CHOSEN if c else Code.LEFT_OUT for c in flags]
+    reasons: list[str] = [_CHOSEN_TEXT if c else _LEFT_OUT_TEXT for c in flags]
     for i in np.flatnonzero(~said).tolist():
         codes[i], reasons[i] = _status_of(inst, i, chosen, status, chosen_keys, risk_out, payback_out,
                                           bool(too_big[i]), float(values[i]))
@@ -300,7 +303,7 @@ def _status_of(inst: Instance, i: int, chosen: frozenset[int] | None, status: St
     key, variant, requires = inst.key_of[i], inst.variant_of[i], inst.requires_of[i]
     pinned = dict(r.pinned) if r.pinned else {}
     if chosen is not None and i in chosen:
-        return (Code.FORCED_IN, "Tvunget med") if key in r.force_in else (Code.CHOSEN, "Valgt af optimeringen")
+        return (Code.FORCED_IN, "Tvunget med") if key in r.force_in else (Code.CHOSEN, _CHOSEN_TEXT)
     if key in r.force_out:
         return Code.FORCED_OUT, "Tvunget fra"
     if key in pinned and variant != pinned[key]:
@@ -333,7 +336,7 @@ def _status_of(inst: Instance, i: int, chosen: frozenset[int] | None, status: St
         if value <= _EPS:
             return Code.LEFT_OUT, ("Fravalgt af optimeringen: forbedrer ikke målet (bidrag til nettoeffekten "
                                    f"{fmt.mio(fmt.shown_objective(value), 2)}, {inst.base_year} p/l)")
-        return Code.LEFT_OUT, "Fravalgt af optimeringen: puljen og reglerne giver mere ved andre forslag"
+        return Code.LEFT_OUT, _LEFT_OUT_TEXT
     if status == "infeasible":
         why = "Tvunget med, men" if key in r.force_in else "Ingen løsning:"
         return Code.NO_SOLUTION, f"{why} reglerne kan ikke overholdes samtidig"

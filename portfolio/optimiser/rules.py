@@ -264,13 +264,13 @@ class RuleKind:
         return [] if b is None else [b.row]
 
     def coefs(self, inst: Instance, rule: Rule) -> np.ndarray | None:
-        """The bound's coefficients as an array, one per item (None for a kind without a bound).
-        Kinds on the pool override it with array operations."""
+        """The bound's coefficients as an array, one per item (None for a kind without a bound);
+        an `ArrayBound` kind reads them from the instance's arrays."""
         b = self.bound(inst, rule)
         return None if b is None else np.asarray(b.coefs, dtype=float)
 
     def sparse_rows(self, inst: Instance, rule: Rule) -> list[SparseRow]:
-        """The group's rows as arrays: the same rows as `rows` (kinds on the pool override it)."""
+        """The group's rows as arrays: the same rows as `rows`."""
         return [SparseRow.of(r) for r in self.rows(inst, rule)]
 
     def limit(self, inst: Instance, rule: Rule) -> tuple[float, bool] | None:
@@ -361,6 +361,27 @@ def join_names(names: Sequence[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + " og " + names[-1]
+
+
+class ArrayBound(RuleKind):
+    """A kind that is one limit on an amount the instance keeps as an array (the pool's): its
+    `coefs` and `limit` are read without making the items, and its bound, rows and sparse rows
+    follow from them."""
+
+    def coefs(self, inst: Instance, rule: Rule) -> np.ndarray:
+        raise NotImplementedError
+
+    def limit(self, inst: Instance, rule: Rule) -> tuple[float, bool]:
+        raise NotImplementedError
+
+    def bound(self, inst: Instance, rule: Rule) -> Bound | None:
+        limit, upper = self.limit(inst, rule)
+        return Bound(tuple(self.coefs(inst, rule).tolist()), limit, upper)
+
+    def sparse_rows(self, inst: Instance, rule: Rule) -> list[SparseRow]:
+        limit, upper = self.limit(inst, rule)
+        lo, hi = (-INF, limit) if upper else (limit, INF)
+        return [SparseRow.of_coefs(self.coefs(inst, rule), lo, hi)]
 
 
 class ForceIn(RuleKind):
@@ -931,25 +952,18 @@ def _pool_json(rules: Rules) -> dict[str, Any]:
                      "per_year": {str(y): fmt.json_number(v) for y, v in rules.pool_per_year}}}
 
 
-class PoolYear(RuleKind):
+class PoolYear(ArrayBound):
     kind = "pool_year"
     pareto_exact = False
 
     def groups(self, inst: Instance) -> list[Rule]:
         return [Rule("pool_year", year=y) for y, _ in inst.rules.pool_per_year]
 
-    def bound(self, inst: Instance, rule: Rule) -> Bound | None:
-        n = inst.years.index(rule.year)
-        return Bound(tuple(it.pool_investment[n] for it in inst.items), inst.pool_year_amount(rule.year), True)
-
-    def coefs(self, inst: Instance, rule: Rule) -> np.ndarray | None:
+    def coefs(self, inst: Instance, rule: Rule) -> np.ndarray:
         return inst.arrays.pool_investment[:, inst.years.index(rule.year)]
 
-    def limit(self, inst: Instance, rule: Rule) -> tuple[float, bool] | None:
+    def limit(self, inst: Instance, rule: Rule) -> tuple[float, bool]:
         return inst.pool_year_amount(rule.year), True
-
-    def sparse_rows(self, inst: Instance, rule: Rule) -> list[SparseRow]:
-        return [SparseRow.of_coefs(self.coefs(inst, rule), -INF, inst.pool_year_amount(rule.year))]
 
     def without(self, rules: Rules, rule: Rule) -> Rules:
         return replace(rules, pool_per_year=tuple((y, v) for y, v in rules.pool_per_year if y != rule.year))
@@ -972,24 +986,18 @@ class PoolYear(RuleKind):
         return _pool_conflict(inst, None, rule.year, inst.pool_year_amount(rule.year), extreme, who)
 
 
-class PoolTotal(RuleKind):
+class PoolTotal(ArrayBound):
     kind = "pool_total"
     pareto_exact = True  # the frontier's own resource
 
     def groups(self, inst: Instance) -> list[Rule]:
         return [Rule("pool_total")] if inst.rules.pool_total is not None else []
 
-    def bound(self, inst: Instance, rule: Rule) -> Bound | None:
-        return Bound(tuple(it.pool_total for it in inst.items), inst.rules.pool_total or 0.0, True)
-
-    def coefs(self, inst: Instance, rule: Rule) -> np.ndarray | None:
+    def coefs(self, inst: Instance, rule: Rule) -> np.ndarray:
         return inst.arrays.pool_total
 
-    def limit(self, inst: Instance, rule: Rule) -> tuple[float, bool] | None:
+    def limit(self, inst: Instance, rule: Rule) -> tuple[float, bool]:
         return inst.rules.pool_total or 0.0, True
-
-    def sparse_rows(self, inst: Instance, rule: Rule) -> list[SparseRow]:
-        return [SparseRow.of_coefs(inst.arrays.pool_total, -INF, inst.rules.pool_total or 0.0)]
 
     def without(self, rules: Rules, rule: Rule) -> Rules:
         return replace(rules, pool_total=None)
@@ -1095,7 +1103,7 @@ class PartyNever(_PartyKeys):
         return f"at {party_name(rule.other)} ikke vil have {rule.key}"
 
 
-class PartyMaxPool(RuleKind):
+class PartyMaxPool(ArrayBound):
     """A party will not exceed a pool: Σ_i p_i x_i ≤ its max_pool, p the pool-covered investment
     over the horizon (group: party)."""
 
@@ -1105,17 +1113,11 @@ class PartyMaxPool(RuleKind):
     def groups(self, inst: Instance) -> list[Rule]:
         return [Rule("party_max_pool", other=p.name) for p in inst.rules.parties if p.max_pool is not None]
 
-    def bound(self, inst: Instance, rule: Rule) -> Bound | None:
-        return Bound(tuple(it.pool_total for it in inst.items), _party(inst.rules, rule.other).max_pool or 0.0, True)
-
-    def coefs(self, inst: Instance, rule: Rule) -> np.ndarray | None:
+    def coefs(self, inst: Instance, rule: Rule) -> np.ndarray:
         return inst.arrays.pool_total
 
-    def limit(self, inst: Instance, rule: Rule) -> tuple[float, bool] | None:
+    def limit(self, inst: Instance, rule: Rule) -> tuple[float, bool]:
         return _party(inst.rules, rule.other).max_pool or 0.0, True
-
-    def sparse_rows(self, inst: Instance, rule: Rule) -> list[SparseRow]:
-        return [SparseRow.of_coefs(inst.arrays.pool_total, -INF, _party(inst.rules, rule.other).max_pool or 0.0)]
 
     def without(self, rules: Rules, rule: Rule) -> Rules:
         return _replace_party(rules, rule.other, max_pool=None)
