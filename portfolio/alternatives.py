@@ -198,12 +198,12 @@ def alternatives_of(inst: Instance, k: int = 5, tolerance: float = 0.02, *,
         gap = max(0.0, opt - obj)
         items.append(Alternative(
             rank=rank, objective=obj, gap=gap, gap_share=gap / abs(opt) if opt else 0.0,
-            selected=tuple((inst.items[i].key, inst.items[i].variant) for i in chosen),
+            selected=inst.selection(chosen),
             added=tuple(x for x in labels if x not in opt_labels),
             removed=tuple(x for x in opt_labels if x not in labels),
             force_in=f_in, force_out=f_out, variants=pins))
     return Alternatives(optimum=opt, unique=unique, items=tuple(items), tolerance=tolerance, status=status,
-                        selected=tuple((inst.items[i].key, inst.items[i].variant) for i in best),
+                        selected=inst.selection(best),
                         seconds=time.perf_counter() - t0)
 
 
@@ -256,12 +256,12 @@ def _by_enumeration(inst: Instance, k: int, tolerance: float) -> Alternatives | 
         gap = max(0.0, opt - float(vals[p]))
         items.append(Alternative(
             rank=rank, objective=float(vals[p]), gap=gap, gap_share=gap / abs(opt) if opt else 0.0,
-            selected=tuple((inst.items[i].key, inst.items[i].variant) for i in chosen),
+            selected=inst.selection(chosen),
             added=tuple(x for x in labels if x not in opt_labels),
             removed=tuple(x for x in opt_labels if x not in labels),
             force_in=f_in, force_out=f_out, variants=pins))
     return Alternatives(optimum=opt, unique=unique, items=tuple(items), tolerance=tolerance, status="optimal",
-                        selected=tuple((inst.items[i].key, inst.items[i].variant) for i in best),
+                        selected=inst.selection(best),
                         seconds=time.perf_counter() - t0)
 
 

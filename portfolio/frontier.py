@@ -529,7 +529,7 @@ def frontier_points(inst: Instance, pools: Sequence[float], *, time_limit: float
             pool=float(pool),
             objective=math.fsum(values[i] for i in sel) if chosen is not None else None,
             status=status,
-            selected=tuple((inst.items[i].key, inst.items[i].variant) for i in sel),
+            selected=inst.selection(sel),
             entered=tuple(x for x in labels if x not in prev),
             left=tuple(x for x in prev if x not in labels)))
         prev = labels
@@ -553,7 +553,7 @@ def _as_points(inst: Instance, found: Sequence[tuple[float, tuple[int, ...]]],
         labels = tuple(inst.items[i].label for i in sel)
         out.append(FrontierPoint(
             pool=float(pool), objective=math.fsum(values[i] for i in sel), status="optimal",
-            selected=tuple((inst.items[i].key, inst.items[i].variant) for i in sel),
+            selected=inst.selection(sel),
             entered=tuple(x for x in labels if x not in prev), left=tuple(x for x in prev if x not in labels)))
         prev = labels
     return tuple(out)

@@ -181,7 +181,7 @@ def negotiate_instance(inst: Instance, *, solver: str = "highs", time_limit: flo
         prices.append(DemandPrice(
             party=rule.other, demand=demand_id(rule), label=rule_label(inst, rule), delta=delta,
             objective_after=rep(value), status=status,
-            selected_after=tuple((inst.items[i].key, inst.items[i].variant) for i in sorted(chosen or ()))))
+            selected_after=inst.selection(sorted(chosen or ()))))
     names = tuple(p.name for p in inst.rules.parties)
     by_party: dict[str, float | None] = {}
     for name in names:

@@ -275,7 +275,7 @@ def simulate(ds: DataSet, scenario: Scenario, selected: Sequence[tuple[str, str 
     about every 1 % of the worlds. Raises ScenarioError when the scenario does not fit the
     dataset, ValueError for an unknown proposal or variant in `selected`."""
     inst = build_instance(ds, scenario, cache)
-    index = {(it.key, it.variant): i for i, it in enumerate(inst.items)}
+    index = inst.index_of
     chosen = []
     for pair in selected:
         key, variant = pair

@@ -39,6 +39,7 @@ the first time `TogglePrice.explanation` is read; `explain=False` leaves it out.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -119,9 +120,18 @@ def toggled_rules(rules: Rules, key: str, action: str) -> Rules:
 ENUMERATION_LIMIT = 1_000_000
 
 
-def _explained(new: Instance, time_limit: float) -> _Lazy:
-    """The explanation of an infeasible toggle, computed when it is read (the MILP's deletion filter)."""
-    return _Lazy(new, time_limit)
+def _price(inst: Instance, key: str, action: str, obj_now: float | None, chosen: Sequence[int] | None, status: str,
+           new: Instance | None, explain: bool, time_limit: float) -> TogglePrice:
+    """The price of one toggle, from the portfolio after it (`chosen`, None: no portfolio); `new`,
+    the toggled instance, is made here when an infeasible toggle is to be explained."""
+    after = math.fsum(inst.values[i] for i in chosen) if chosen is not None else None
+    delta = None if after is None or obj_now is None else _clean(after - obj_now, obj_now)
+    text = None
+    if status == "infeasible" and explain:
+        text = _Lazy(new if new is not None else replace(inst, rules=toggled_rules(inst.rules, key, action)),
+                     time_limit)
+    return TogglePrice(key=key, action=action, objective_now=obj_now, objective_after=after, delta=delta,
+                       status=status, _explanation=text, selected_after=inst.selection(sorted(chosen or ())))
 
 
 def _clean(delta: float, scale: float) -> float:
@@ -228,15 +238,8 @@ def _prices_from(inst: Instance, now: RawSolution | None, best: Any, f_in: list[
             action, after_chosen = "force_out", best(f_in, [*f_out, key])
         else:
             action, after_chosen = "force_in", best([*f_in, key], f_out)
-        after = math.fsum(values[i] for i in after_chosen) if after_chosen is not None else None
-        delta = None if after is None or obj_now is None else _clean(after - obj_now, obj_now)
-        status = "infeasible" if after_chosen is None else "optimal"
-        text = None
-        if status == "infeasible" and explain:
-            text = _explained(replace(inst, rules=toggled_rules(rules, key, action)), time_limit)
-        sel = tuple((inst.items[i].key, inst.items[i].variant) for i in sorted(after_chosen or ()))
-        out[key] = TogglePrice(key=key, action=action, objective_now=obj_now, objective_after=after,
-                               delta=delta, status=status, _explanation=text, selected_after=sel)
+        out[key] = _price(inst, key, action, obj_now, after_chosen, "infeasible" if after_chosen is None else "optimal",
+                          None, explain, time_limit)
     return out
 
 
@@ -301,14 +304,7 @@ def prices_of(inst: Instance, now: RawSolution | None = None, *, time_limit: flo
                 cand = tuple(i for i in now.chosen if inst.items[i].key != key)
                 start = cand if not check_selection(new, cand) else None
             raw = milp(new_rules, start)
-        after = math.fsum(values[i] for i in raw.chosen) if raw.chosen is not None else None
-        delta = None if after is None or obj_now is None else _clean(after - obj_now, obj_now)
-        text = None
-        if raw.status == "infeasible" and explain:
-            text = _explained(new, time_limit)
-        sel = tuple((inst.items[i].key, inst.items[i].variant) for i in sorted(raw.chosen or ()))
-        out[key] = TogglePrice(key=key, action=action, objective_now=obj_now, objective_after=after,
-                               delta=delta, status=raw.status, _explanation=text, selected_after=sel)
+        out[key] = _price(inst, key, action, obj_now, raw.chosen, raw.status, new, explain, time_limit)
     return out
 
 
@@ -321,7 +317,7 @@ def toggle_prices(ds: DataSet, scenario: Scenario, result: Result | None = None,
     inst = build_instance(ds, scenario, cache)
     now = None
     if result is not None:
-        index = {(it.key, it.variant): i for i, it in enumerate(inst.items)}
+        index = inst.index_of
         missing = [k for k in result.selected if k not in index]
         if missing:
             raise ValueError(f"the result does not belong to this scenario: {missing}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import math
 import sys
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import InitVar, dataclass, field
 from functools import cached_property
@@ -385,6 +385,17 @@ class Instance:
         """The keys each item requires (`Item.requires`), without making the items."""
         items = self.items
         return items.requires if isinstance(items, ItemRows) else tuple(it.requires for it in items)
+
+    def selection(self, chosen: Iterable[int]) -> tuple[tuple[str, str | None], ...]:
+        """The (key, variant) of the items `chosen`, in that order (as `Result.selected`), without
+        making the items."""
+        keys, variants = self.key_of, self.variant_of
+        return tuple((keys[i], variants[i]) for i in chosen)
+
+    @cached_property
+    def index_of(self) -> dict[tuple[str, str | None], int]:
+        """Each item's index by its (key, variant)."""
+        return {kv: i for i, kv in enumerate(zip(self.key_of, self.variant_of, strict=True))}
 
     @cached_property
     def by_key(self) -> dict[str, tuple[int, ...]]:

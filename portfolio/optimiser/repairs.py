@@ -199,7 +199,7 @@ def _repair(inst: Instance, oracle: Oracle, every: Sequence[Rule], mcs: frozense
     if raw.status != "optimal" or raw.chosen is None:
         return None  # not verified: never reported
     objective = math.fsum(trial.values[i] for i in raw.chosen)
-    selected = tuple((trial.items[i].key, trial.items[i].variant) for i in sorted(raw.chosen))
+    selected = trial.selection(sorted(raw.chosen))
     ordered = tuple(r for r in every if r in mcs)
     return Repair(rules=ordered, text=_text(inst, ordered, rules), scenario_patch=_patch(inst.rules, rules),
                   objective=objective, selected=selected, minimised=inst.objective.minimised)

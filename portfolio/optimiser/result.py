@@ -400,8 +400,7 @@ def result_from(inst: Instance, raw: RawSolution, explanation: str | None = None
         pool = {y: total(a.pool_investment, n) for n, y in enumerate(years)}
         net = {y: perm[y] + inv[y] for y in years}
         objective: float | None = math.fsum(inst.value_array[sel].tolist())
-        keys, variants = inst.key_of, inst.variant_of
-        selected = tuple((keys[i], variants[i]) for i in sel.tolist())
+        selected = inst.selection(sel.tolist())
         pool_total = math.fsum(pool.values())
         bound, gap, status = _bound_and_gap(objective, raw, mip_gap)
     else:
