@@ -69,7 +69,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -83,6 +83,9 @@ from .optimiser import (
 )
 from .optimiser.rules import forced_in, not_pareto_exact, release, violations
 from .scenario import Scenario
+
+if TYPE_CHECKING:  # the engines are imported when the frontier lists portfolios
+    from .optimiser.enumeration import Admissible
 
 Method = Literal["auto", "pareto", "enumeration", "milp"]
 
@@ -421,12 +424,21 @@ class _ByCost:
 
     cost: np.ndarray
     best: np.ndarray  # prefix maximum of the objective
-    arg: np.ndarray  # the portfolio (index into `masks`) reaching it first
-    masks: np.ndarray
-    n: int
+    arg: np.ndarray  # the position (in `cost`'s order) of the portfolio reaching it first
+    order: np.ndarray  # position -> the portfolio's index in `adm`
+    adm: Admissible
 
     @classmethod
     def of(cls, inst: Instance) -> _ByCost | None:
+        """The instance's listing, made once per instance (kept in `Instance.memo`: the frontier's
+        points and its breakpoints both read it); None when it does not fit the engines' bound."""
+        key = ("frontier", "by_cost")
+        if key not in inst.memo:
+            inst.memo[key] = cls._make(inst)
+        return inst.memo[key]  # type: ignore[return-value]
+
+    @classmethod
+    def _make(cls, inst: Instance) -> _ByCost | None:
         from .optimiser import enumeration as en  # noqa: PLC0415
 
         if len(inst.items) > en.MAX_ITEMS:
@@ -439,23 +451,23 @@ class _ByCost:
         adm = eng.adm if isinstance(eng, en.Listed) else en.admissible(free, en.DEFAULT_LIMIT, setup)
         if adm is None:
             return None
-        cost = adm.values([it.pool_total for it in inst.items])
+        cost = adm.values(inst.arrays.pool_total)
         value = adm.values(inst.values)
         order = np.lexsort((-value, cost))
-        cost, value, masks = cost[order], value[order], adm.masks[order]
+        cost, value = cost[order], value[order]
         best = np.maximum.accumulate(value) if len(value) else value
         before = np.concatenate([[-np.inf], best[:-1]]) if len(value) else value
         arg = np.maximum.accumulate(np.where(value > before, np.arange(len(value)), 0)) if len(value) else \
             np.zeros(0, dtype=np.int64)
-        return cls(cost, best, arg, masks, len(inst.items))
+        return cls(cost, best, arg, order, adm)
 
     def at(self, pool: float) -> tuple[int, ...] | None:
         k = int(np.searchsorted(self.cost, pool + _tol(pool), side="right")) - 1
         return None if k < 0 else self.items(int(self.arg[k]))
 
-    def items(self, p: int) -> tuple[int, ...]:
-        m = int(self.masks[p])
-        return tuple(i for i in range(self.n) if m >> i & 1)
+    def items(self, k: int) -> tuple[int, ...]:
+        """The items of the portfolio at position k."""
+        return self.adm.items_of(int(self.order[k]))
 
 
 def _listed_points(inst: Instance, pools: Sequence[float]) -> list[tuple[Status, tuple[int, ...] | None]] | None:

@@ -29,8 +29,8 @@ exact engines, chosen by the structure of the rules (`engine_for`):
 Every engine reads the rules as their bounds and rows (`rules.KINDS`), the same the MILP is built
 from, with a tolerance of 1e-9 of the row's scale. `admissible(inst, limit)` lists the portfolios
 (None when more than `limit` partial portfolios would be held); `engine_for(inst, limit)` returns
-the engine for the instance (None: the MILP must answer), and `count_admissible` says how many
-portfolios the rules admit without listing them when the structure allows.
+the engine for the instance (None: the MILP must answer); its `count` says how many portfolios
+the rules admit, without listing them when the structure allows.
 
 The bound `DEFAULT_LIMIT` is measured (bench/bench_analysis.py, this 2-core machine): listing
 304.096 portfolios takes about 30 ms and 1,2 million about 40 ms, while the MILP needs 10-30 ms
@@ -142,7 +142,7 @@ class Setup:
             excluded |= inst.excluded_by(rule)
             rows += rows_of(inst, rule)
         keys = list(inst.by_key)
-        key_of = [it.key for it in inst.items]
+        key_of = inst.key_of
         setup.key_masks = {k: sum(1 << i for i in idx) for k, idx in inst.by_key.items()}
         part = Partition(keys)
         find = part.find
@@ -642,9 +642,3 @@ def structured_engine(setup: Setup) -> Engine | None:
             if halves is not None:
                 return TwoLists(setup, halves)
     return None
-
-
-def count_admissible(inst: Instance, limit: int = DEFAULT_LIMIT) -> int | None:
-    """How many portfolios the rules admit (None: more than the engines can tell within `limit`)."""
-    eng = engine_for(inst, limit)
-    return None if eng is None else eng.count

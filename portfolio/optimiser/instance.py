@@ -317,6 +317,9 @@ class Instance:
     base_year: int = 2020
     # the builder's items are checked by construction (`build.build_instance`); not a field
     trusted: InitVar[bool] = False
+    # what the analyses derive from the (immutable) instance, made once (e.g. the frontier's listed
+    # portfolios); not an argument, so `dataclasses.replace` starts a new one
+    memo: dict[object, object] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self, trusted: bool = False) -> None:
         n = len(self.years)
