@@ -30,10 +30,16 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from .model import DataSet
 from .optimiser import Instance, InstanceCache, ReusableModel, Rules, build_instance
 from .scenario import Scenario
+
+if TYPE_CHECKING:  # numpy and the engines are imported when the alternatives are listed
+    import numpy as np
+
+    from .optimiser.enumeration import Admissible
 
 UNIQUE_TOL = 1e-6  # another portfolio within this of the optimum makes it non-unique
 
@@ -265,7 +271,7 @@ def _by_enumeration(inst: Instance, k: int, tolerance: float) -> Alternatives | 
                         seconds=time.perf_counter() - t0)
 
 
-def _forces_listed(inst: Instance, near: object, vals: object, order: list[int], target_p: int,
+def _forces_listed(inst: Instance, near: Admissible, vals: np.ndarray, order: list[int], target_p: int,
                    start: tuple[int, ...]) -> tuple[tuple[str, ...], tuple[str, ...], dict[str, str]]:
     """`_Delta.forces` on the listed portfolios: the best other portfolio satisfying the forces is
     the first in `order` (all portfolios but the optimum, best first; the optimum itself is
@@ -273,15 +279,15 @@ def _forces_listed(inst: Instance, near: object, vals: object, order: list[int],
     import numpy as np  # noqa: PLC0415
 
     rules = inst.rules
-    masks = near.masks  # type: ignore[attr-defined]
-    target = near.items_of(target_p)  # type: ignore[attr-defined]
-    value = float(vals[target_p])  # type: ignore[index]
+    masks = near.masks
+    target = near.items_of(target_p)
+    value = float(vals[target_p])
     margin = UNIQUE_TOL * max(1.0, abs(value))
     want = {inst.items[i].key: i for i in target}
     f_in: list[str] = []
     f_out: list[str] = []
     pins: dict[str, str] = {}
-    key_mask = {k: sum(1 << i for i in idx) for k, idx in inst.by_key.items()}
+    key_mask = near.key_masks
     start_mask = sum(1 << i for i in start)
     candidates = np.array([p for p in order if p != target_p], dtype=np.int64)
     cand_masks = masks[candidates] if len(candidates) else np.zeros(0, dtype=np.int64)
@@ -289,7 +295,7 @@ def _forces_listed(inst: Instance, near: object, vals: object, order: list[int],
     def separate(other: tuple[int, ...]) -> None:
         _separate(inst, want, other, f_in, f_out, pins)
 
-    def holds(m: object) -> object:
+    def holds(m: np.ndarray) -> np.ndarray:
         ok = np.ones(np.shape(m), dtype=bool)
         for key in f_in:
             ok &= (m & np.int64(key_mask[key])) != 0
@@ -311,9 +317,9 @@ def _forces_listed(inst: Instance, near: object, vals: object, order: list[int],
             if not ok.any():
                 break
             p = int(candidates[int(np.argmax(ok))])
-            if float(vals[p]) < value - margin:  # type: ignore[index]
+            if float(vals[p]) < value - margin:
                 break
-            other = near.items_of(p)  # type: ignore[attr-defined]
+            other = near.items_of(p)
         separate(other)
     return ((*rules.force_in, *f_in), (*rules.force_out, *f_out), {**dict(rules.pinned), **pins})
 
